@@ -1,0 +1,27 @@
+"""greeter: the classic Flask teaching app on Quart, served by Hypercorn, with its Flask twin beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from quart import Quart
+
+from greeter.resources import TEMPLATES_DIR
+from greeter.settings import configure
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
+    """Create the Quart app: settings, then the routes."""
+    app = Quart(__name__, template_folder=str(TEMPLATES_DIR))
+    configure(app.config, test_config)
+
+    # imported here, not at the top, so a view module can never import a half-built package
+    from greeter import views
+
+    app.register_blueprint(views.bp)
+    return app
+
+
+# what `hypercorn greeter:app` serves
+app = create_app()

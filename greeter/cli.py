@@ -1,0 +1,117 @@
+"""The `greeter` command: serve on your UID port (the default), and the tools around the app."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from greeter.banner import Listening, banner_lines
+from greeter.ports import PortError, parse_port, port_for_uid, uid_port_note
+from greeter.resources import HYPERCORN_TOML
+from greeter.serve import ServeError, hand_over, listen, load_hypercorn_config, run
+
+
+class ServeByDefault(click.Group):
+    """`greeter`, `greeter 8080` and `greeter --port 8080` all mean `greeter serve ...`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        about_greeter = bool(args) and args[0] in ("--help", "-h", "--version")
+        if not about_greeter and (not args or args[0] not in self.commands):
+            args = ["serve", *args]
+        return super().parse_args(ctx, args)
+
+
+def main() -> None:
+    """The `greeter` command. Every mistake a person can make is one line on stderr and an exit status."""
+    try:
+        status = cli.main(standalone_mode=False)
+    except PortError as error:
+        _fail(str(error), exit_status=2)
+    except ServeError as error:
+        _fail(str(error), error.exit_status)
+    except click.ClickException as error:  # a usage mistake: an unknown option, a bad --workers
+        _fail(f"{error.format_message()} Run `greeter --help` for the options.", error.exit_code)
+    except click.Abort:
+        _fail("stopped", exit_status=1)
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+def _fail(message: str, exit_status: int) -> NoReturn:
+    click.echo(f"greeter: {message}", err=True)
+    sys.exit(exit_status)
+
+
+@click.group(cls=ServeByDefault, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="greeter")
+def cli() -> None:
+    """The classic Flask teaching app on Quart and Hypercorn. With no command: serve on your UID port."""
+
+
+@cli.command()
+@click.argument("port_argument", metavar="[PORT]", required=False)
+@click.option(
+    "--port", "port_option", envvar="GREETER_PORT", help="Port to serve on (also GREETER_PORT); 0: any free port."
+)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on; 0.0.0.0 for all interfaces."
+)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--reload", is_flag=True, help="Restart when a source file changes.")
+@click.option("--debug", is_flag=True, help="Debug mode: tracebacks in the browser, templates reread on change.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=HYPERCORN_TOML,
+    show_default="the shipped hypercorn.toml",
+    help="Hypercorn settings file.",
+)
+def serve(
+    port_argument: str | None,
+    port_option: str | None,
+    host: str,
+    workers: int,
+    reload: bool,
+    debug: bool,
+    config_path: Path,
+) -> None:
+    """Serve greeter with Hypercorn on PORT, by default the port equal to your UID."""
+    port = _chosen_port(port_argument, port_option)
+    config = load_hypercorn_config(config_path)
+    sock = listen(host, port)
+    if debug:
+        # read by the app's settings in this process and in every worker Hypercorn starts
+        os.environ["GREETER_DEBUG"] = "true"
+    listening = Listening(
+        host=host,
+        port=sock.getsockname()[1],
+        pid=os.getpid(),
+        worker_class=config.worker_class,
+        workers=workers,
+        server_name=socket.getfqdn(),
+        user=getpass.getuser(),
+        ssh_connection=os.environ.get("SSH_CONNECTION"),
+    )
+    hand_over(config, sock, workers=workers, reload=reload)
+    click.echo("\n".join(banner_lines(listening)))
+    sys.exit(run(config))
+
+
+def _chosen_port(port_argument: str | None, port_option: str | None) -> int:
+    """The explicit port if there is one (the argument or --port/GREETER_PORT), else the UID's port."""
+    if port_argument is not None and port_option is not None and parse_port(port_argument) != parse_port(port_option):
+        raise PortError(f"two ports given ({port_argument} and --port/GREETER_PORT {port_option}); give one")
+    explicit = port_argument if port_argument is not None else port_option
+    if explicit is not None:
+        return parse_port(explicit)
+    uid = os.getuid()
+    note = uid_port_note(uid)
+    if note is not None:
+        click.echo(f"greeter: {note}", err=True)
+    return port_for_uid(uid)

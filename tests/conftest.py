@@ -1,0 +1,144 @@
+"""Fixtures: both apps and their test clients, real servers on loopback, and tools the suite needs."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from quart import Quart
+from quart.testing import QuartClient
+
+from greeter import create_app
+from greeter.flask_twin import create_flask_app
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BIN_DIR = Path(sys.executable).parent  # the console scripts of the environment running the tests
+STARTUP_TIMEOUT = 20.0
+STOP_TIMEOUT = 15.0
+
+
+@pytest.fixture
+def app() -> Quart:
+    return create_app({"TESTING": True})
+
+
+@pytest.fixture
+def client(app: Quart) -> QuartClient:
+    test_client = app.test_client()
+    assert isinstance(test_client, QuartClient)  # the protocol Quart declares lacks open()'s defaults
+    return test_client
+
+
+@pytest.fixture
+def flask_app() -> Flask:
+    return create_flask_app({"TESTING": True})
+
+
+@pytest.fixture
+def flask_client(flask_app: Flask) -> FlaskClient:
+    return flask_app.test_client()
+
+
+def command_path(name: str) -> str:
+    """A console script of the environment running the tests (greeter, hypercorn, flask)."""
+    path = BIN_DIR / name
+    return str(path) if path.exists() else name
+
+
+def require_tool(name: str, install_hint: str) -> str:
+    """The path of an outside tool; without it, skip locally (saying what to install) and fail under CI."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"needs `{name}`: {install_hint}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} (CI must install it)")
+        pytest.skip(message)
+    return path
+
+
+@dataclass
+class Server:
+    """A server process on loopback, its output kept in files so a full pipe can never block it."""
+
+    process: subprocess.Popen[bytes]
+    stdout_path: Path
+    stderr_path: Path
+    base_url: str = ""
+    exit_status: int | None = field(default=None)
+
+    def output(self) -> str:
+        return self.stdout_path.read_text(errors="replace") + self.stderr_path.read_text(errors="replace")
+
+    def wait_for(self, pattern: str, timeout: float = STARTUP_TIMEOUT) -> re.Match[str]:
+        """Wait until the output matches; fail with the output if it does not, or the process died."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.output())
+            if match:
+                return match
+            if self.process.poll() is not None:
+                pytest.fail(f"server exited with {self.process.returncode} before {pattern!r}:\n{self.output()}")
+            time.sleep(0.05)
+        pytest.fail(f"server did not print {pattern!r} within {timeout} s:\n{self.output()}")
+
+    def stop(self, signal_number: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT) -> int:
+        """Send a signal and wait for the exit status; kill it (and fail) if it does not stop in time."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal_number)
+        try:
+            self.exit_status = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            pytest.fail(f"server did not stop within {timeout} s of signal {signal_number}:\n{self.output()}")
+        return self.exit_status
+
+
+StartServer = Callable[..., Server]
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[StartServer]:
+    """Start a command as a server; every server still running at teardown is stopped."""
+    servers: list[Server] = []
+
+    def start(argv: list[str], ready: str, *, env: dict[str, str] | None = None, cwd: Path = REPO_ROOT) -> Server:
+        number = len(servers)
+        stdout_path, stderr_path = tmp_path / f"server{number}.out", tmp_path / f"server{number}.err"
+        with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+            process = subprocess.Popen(
+                argv, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=cwd, env={**os.environ, **(env or {})}
+            )
+        server = Server(process, stdout_path, stderr_path)
+        servers.append(server)
+        server.base_url = server.wait_for(ready).group("url").rstrip("/")
+        return server
+
+    yield start
+    for server in servers:
+        if server.process.poll() is None:
+            server.process.kill()
+        server.process.wait(timeout=STOP_TIMEOUT)
+
+
+# the greeter banner's URL line; used to learn the real port when serving on port 0
+GREETER_READY = r"serving (?P<url>http://\S+)"
+# what Hypercorn and Werkzeug's development server both log once they listen
+RUNNING_ON = r"Running on (?P<url>http://\S+)"
+
+
+@pytest.fixture
+def greeter_server(start_server: StartServer) -> Server:
+    """The real `greeter` command on any free loopback port."""
+    return start_server([command_path("greeter"), "0"], GREETER_READY)

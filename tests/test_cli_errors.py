@@ -1,0 +1,88 @@
+"""Every mistake a person can make starting the real `greeter` command: one sentence, an exit status, no traceback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import command_path
+
+RUN_TIMEOUT = 30
+
+
+def run_greeter(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [command_path("greeter"), *args],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def assert_one_sentence(result: subprocess.CompletedProcess[str], exit_status: int, words: str) -> None:
+    assert result.returncode == exit_status, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("greeter: ")
+    assert words in lines[0]
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        yield listener.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "words"),
+    [
+        (["abc"], {}, "port 'abc' is not a number"),
+        (["80"], {}, "port 80 is outside 1024-65535"),
+        (["70000"], {}, "port 70000 is outside 1024-65535"),
+        (["--port", "-5"], {}, "port '-5' is not a number"),
+        ([], {"GREETER_PORT": "http"}, "port 'http' is not a number"),
+        (["8080", "--port", "8081"], {}, "two ports given"),
+        (["--workers", "0"], {}, "0 is not in the range"),
+        (["--bogus"], {}, "No such option '--bogus'"),
+    ],
+)
+def test_bad_arguments_exit_2(args: list[str], env: dict[str, str], words: str) -> None:
+    assert_one_sentence(run_greeter(*args, env=env), 2, words)
+
+
+def test_port_in_use_exits_1(busy_port: int) -> None:
+    result = run_greeter(str(busy_port))
+    assert_one_sentence(result, 1, f"port {busy_port} on 127.0.0.1 is already in use")
+    assert "0 for any free port" in result.stderr
+
+
+def test_address_not_on_this_machine_exits_1() -> None:
+    # 192.0.2.0/24 is reserved for documentation: no machine has it, and binding sends no packet
+    assert_one_sentence(run_greeter("0", "--host", "192.0.2.1"), 1, "cannot listen on 192.0.2.1")
+
+
+def test_missing_config_exits_2(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.toml"
+    assert_one_sentence(run_greeter("0", "--config", str(missing)), 2, f"config file {missing} does not exist")
+
+
+def test_config_with_a_typo_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "typo.toml"
+    config.write_text("graceful_timout = 3\n")
+    assert_one_sentence(
+        run_greeter("0", "--config", str(config)), 2, "keys that are not Hypercorn settings: graceful_timout"
+    )
+
+
+def test_config_that_is_not_toml_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "broken.toml"
+    config.write_text("workers = [\n")
+    assert_one_sentence(run_greeter("0", "--config", str(config)), 2, "is not valid TOML")

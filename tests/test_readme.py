@@ -1,0 +1,27 @@
+"""The README's two commands are the ones that work: CI runs the test command verbatim."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import REPO_ROOT
+
+README = (REPO_ROOT / "README.md").read_text()
+CI_RUN = (REPO_ROOT / ".ci" / "run").read_text()
+
+
+def readme_commands() -> list[str]:
+    """The shell commands in the README's fenced `sh` blocks, in order."""
+    return [block.strip() for block in re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL)]
+
+
+def test_two_commands_at_the_top() -> None:
+    serve, test = readme_commands()[:2]
+    assert README.index(serve) < README.index("## ")  # before the first section
+    assert serve.endswith("greeter") and "pip install ." in serve
+    assert test.endswith("pytest") and "[test]" in test
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    test_command = readme_commands()[1]
+    assert test_command in CI_RUN.splitlines()

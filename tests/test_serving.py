@@ -1,0 +1,108 @@
+"""Real servers on loopback: the `greeter` command, `python -m greeter`, plain `hypercorn greeter:app`, `flask run`."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+import httpx
+from conftest import GREETER_READY, RUNNING_ON, Server, StartServer, command_path
+
+HTTP_TIMEOUT = 10.0
+HAIL = b"<h1>Hail</h1>\n<p>Greetings and Felicitations, <em>honored</em> guest!</p>"
+# every route, over the wire: (path, status, body or the start of it, Location)
+EXPECTED = [
+    ("/", 200, b"Hello World!", None),
+    ("/index", 200, b"Hello World!", None),
+    ("/index/", 404, b"<!doctype html>", None),
+    ("/hello", 308, b"<!doctype html>", "/hello/"),
+    ("/hello?x=1", 308, b"<!doctype html>", "/hello/?x=1"),
+    ("/hello/", 200, b"Greetings and Felicitations", None),
+    ("/hello/Scott", 200, b"Hello Scott, nice to meet you!", None),
+    ("/hello/%3Cb%3E", 200, b"Hello &lt;b&gt;, nice to meet you!", None),
+    ("/hello/Scott/", 404, b"<!doctype html>", None),
+    ("/hail/", 200, HAIL, None),
+    ("/greet/", 200, b'<!doctype html>\n<html lang="en">', None),
+]
+
+
+async def assert_serves_every_route(base_url: str) -> None:
+    async with httpx.AsyncClient(base_url=base_url, timeout=HTTP_TIMEOUT) as http:
+        for path, status, body, location in EXPECTED:
+            response = await http.get(path)
+            assert response.status_code == status, path
+            assert response.headers["content-type"] == "text/html; charset=utf-8", path
+            assert response.content.startswith(body), path
+            if status == 200:
+                assert response.content == body or body.startswith(b"<!doctype"), path
+            assert response.headers.get("location") == (None if location is None else base_url + location), path
+        head = await http.head("/hello/Scott")
+        assert (head.status_code, head.content) == (200, b"")
+        assert head.headers["content-length"] == str(len(b"Hello Scott, nice to meet you!"))
+        wrong_method = await http.post("/")
+        assert wrong_method.status_code == 405
+        assert set(wrong_method.headers["allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+async def test_greeter_command_serves_every_route_and_stops_cleanly(greeter_server: Server) -> None:
+    assert greeter_server.base_url.startswith("http://127.0.0.1:")
+    await assert_serves_every_route(greeter_server.base_url)
+    assert greeter_server.stop(signal.SIGTERM) == 0
+    assert "Traceback" not in greeter_server.output()
+
+
+async def test_ctrl_c_stops_cleanly(greeter_server: Server) -> None:
+    await assert_serves_every_route(greeter_server.base_url)
+    assert greeter_server.stop(signal.SIGINT) == 0
+    assert "Traceback" not in greeter_server.output()
+
+
+async def test_python_dash_m(start_server: StartServer) -> None:
+    server = start_server([sys.executable, "-m", "greeter", "0"], GREETER_READY)
+    await assert_serves_every_route(server.base_url)
+    assert server.stop() == 0
+
+
+async def test_port_from_the_environment(start_server: StartServer) -> None:
+    server = start_server([command_path("greeter")], GREETER_READY, env={"GREETER_PORT": "0"})
+    await assert_serves_every_route(server.base_url)
+    assert server.stop() == 0
+
+
+async def test_ipv6_loopback(start_server: StartServer) -> None:
+    server = start_server([command_path("greeter"), "0", "--host", "::1"], GREETER_READY)
+    assert server.base_url.startswith("http://[::1]:")
+    await assert_serves_every_route(server.base_url)
+    assert server.stop() == 0
+
+
+async def test_banner_shows_the_ssh_tunnel_over_ssh(start_server: StartServer) -> None:
+    server = start_server(
+        [command_path("greeter"), "0"], GREETER_READY, env={"SSH_CONNECTION": "10.0.0.9 50000 10.0.0.1 22"}
+    )
+    port = server.base_url.rsplit(":", 1)[1]
+    assert server.wait_for(rf"ssh -L 8080:localhost:{port} \S+@\S+ and open http://localhost:8080/")
+    assert server.stop() == 0
+
+
+async def test_several_workers(start_server: StartServer) -> None:
+    server = start_server([command_path("greeter"), "0", "--workers", "2"], GREETER_READY)
+    assert "2 workers of class asyncio" in server.output()
+    server.wait_for(r"(?s)Running on.*Running on")  # both workers listen on the one socket
+    await assert_serves_every_route(server.base_url)
+    assert server.stop() == 0
+
+
+async def test_plain_hypercorn_with_the_shipped_config(start_server: StartServer) -> None:
+    argv = [command_path("hypercorn"), "--config", "hypercorn.toml", "--bind", "127.0.0.1:0", "greeter:app"]
+    server = start_server(argv, RUNNING_ON)
+    await assert_serves_every_route(server.base_url)
+    assert server.stop() == 0
+
+
+async def test_flask_twin_with_flask_run(start_server: StartServer) -> None:
+    argv = [command_path("flask"), "--app", "greeter.flask_twin", "run", "--port", "0"]
+    server = start_server(argv, RUNNING_ON)
+    await assert_serves_every_route(server.base_url)
+    # the development server's SIGTERM handling is Python's default: it dies of the signal
+    assert server.stop() in (0, -signal.SIGTERM)
