@@ -9,7 +9,9 @@ from flask.config import Config  # Quart's Config subclasses it, so one loader s
 
 # every key can be set from the environment as GREETER_<KEY>, e.g. GREETER_WAIT_MAX_SECONDS=30
 DEFAULTS: Mapping[str, Any] = {
-    "WAIT_MAX_SECONDS": 10.0,
+    "WAIT_MAX_SECONDS": 10.0,  # /wait/<seconds> refuses longer waits with 400
+    "PROCESS_TICK_SECONDS": 1.0,  # how often /process/stream sends the figures
+    "STREAM_MAX_VIEWERS": 20_000,  # live streams one process keeps open; past this, 503 with Retry-After
 }
 ENV_PREFIX = "GREETER"
 

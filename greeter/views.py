@@ -1,4 +1,4 @@
-"""The greeting routes, async. greeter/flask_twin.py has the same views, synchronous."""
+"""The greeting routes, async. greeter/flask_twin/views.py has the same views, synchronous."""
 
 from __future__ import annotations
 

@@ -1,19 +1,9 @@
-"""The Flask twin: the same rules, view names and templates as the Quart app, synchronous.
-
-Read it beside greeter/__init__.py and greeter/views.py: the only differences are `def` for `async def`
-and Flask for Quart. Serve it with `flask --app greeter.flask_twin run`.
-"""
+"""The greeting routes, synchronous. greeter/views.py has the same views, async."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, render_template
 from markupsafe import escape
-
-from greeter.resources import TEMPLATES_DIR
-from greeter.settings import configure
 
 bp = Blueprint("greetings", __name__)
 
@@ -46,15 +36,3 @@ def hail() -> str:
 @bp.route("/greet/")
 def greet() -> str:
     return render_template("greet.html")
-
-
-def create_flask_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Create the Flask twin: settings, then the routes."""
-    app = Flask(__name__, template_folder=str(TEMPLATES_DIR))
-    configure(app.config, test_config)
-    app.register_blueprint(bp)
-    return app
-
-
-# what `flask --app greeter.flask_twin run` serves
-app = create_flask_app()
