@@ -98,9 +98,9 @@ def serve(
         user=getpass.getuser(),
         ssh_connection=os.environ.get("SSH_CONNECTION"),
     )
-    hand_over(config, sock, workers=workers, reload=reload)
+    hand_over(config, workers=workers, reload=reload)
     click.echo("\n".join(banner_lines(listening)))
-    sys.exit(run(config))
+    sys.exit(run(config, sock))
 
 
 def _chosen_port(port_argument: str | None, port_option: str | None) -> int:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import errno
 import inspect
+import multiprocessing
+import resource
 import signal
 import socket
 import tomllib
 from collections.abc import Mapping
+from multiprocessing.connection import wait
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 from hypercorn.asyncio import serve
@@ -16,8 +20,12 @@ from hypercorn.config import Config
 from hypercorn.run import run as run_supervisor
 
 from greeter import create_app
+from greeter.process import begin_shutdown
 
 APPLICATION_PATH = "greeter:app"
+WORKER_CLASSES = ("asyncio",)  # Quart runs on asyncio: Hypercorn's trio workers cannot serve it
+SUPERVISOR_POLL_SECONDS = 0.1
+STOP_MARGIN_SECONDS = 5.0  # past the graceful timeout, before a stuck worker is killed
 _MISSING = object()
 
 
@@ -76,6 +84,9 @@ def load_hypercorn_config(path: Path) -> Config:
         names = ", ".join(unknown)
         raise ServeError(f"config file {path} has keys that are not Hypercorn settings: {names}", exit_status=2)
     problems = [problem for key, value in settings.items() if (problem := value_problem(key, value))]
+    worker_class = settings.get("worker_class", "asyncio")
+    if worker_class not in WORKER_CLASSES:
+        problems.append(f"worker_class {worker_class!r} cannot run Quart; use {' or '.join(WORKER_CLASSES)}")
     if problems:
         raise ServeError(f"config file {path} has a wrong value: {'; '.join(problems)}", exit_status=2)
     return Config.from_mapping(settings)
@@ -101,28 +112,87 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def hand_over(config: Config, sock: socket.socket, *, workers: int, reload: bool) -> None:
-    """Point Hypercorn at our socket and apply what the command line says; nothing else is overridden."""
-    # fd:// makes Hypercorn adopt the socket; detach so two socket objects never close one descriptor
-    config.bind = [f"fd://{sock.detach()}"]
+def hand_over(config: Config, *, workers: int, reload: bool) -> None:
+    """Apply what the command line says to Hypercorn's config; nothing else is overridden."""
     config.workers = workers
     config.use_reloader = reload
     config.application_path = APPLICATION_PATH
 
 
-def run(config: Config) -> int:
-    """Serve until SIGTERM or Ctrl+C; the exit status of the server."""
-    if config.workers > 1 or config.use_reloader:
-        # several processes: Hypercorn's supervisor starts them on our socket and restarts on reload
+def run(config: Config, sock: socket.socket) -> int:
+    """Serve on the socket until SIGTERM or Ctrl+C; the exit status of the server."""
+    allow_many_connections()
+    if config.use_reloader:
+        # development only: Hypercorn's supervisor restarts its workers when a file changes
+        config.bind = [f"fd://{sock.detach()}"]
         return run_supervisor(config)
-    asyncio.run(_serve_in_this_process(config))
-    return 0
+    if config.workers == 1:
+        serve_worker(config, sock)
+        return 0
+    return supervise(config, sock)
 
 
-async def _serve_in_this_process(config: Config) -> None:
+def allow_many_connections() -> None:
+    """Raise the soft limit on open files to the hard one: each connection, and each live stream, is a file."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def supervise(config: Config, sock: socket.socket) -> int:
+    """Run config.workers processes on one socket; on SIGTERM or Ctrl+C stop them all, each gracefully."""
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    workers = [
+        context.Process(target=serve_worker, args=(config, sock, stop), name=f"greeter worker {number}")
+        for number in range(1, config.workers + 1)
+    ]
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    for worker in workers:
+        worker.start()
+    sock.close()  # each worker has its own copy now
+    # wait until told to stop, or until a worker dies: then stop the others too
+    while not stop.is_set() and all(worker.is_alive() for worker in workers):
+        wait([worker.sentinel for worker in workers], timeout=SUPERVISOR_POLL_SECONDS)
+    stop.set()
+    for worker in workers:
+        worker.join(timeout=config.graceful_timeout + STOP_MARGIN_SECONDS)
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+    return next((worker.exitcode for worker in workers if worker.exitcode), 0) or 0
+
+
+def serve_worker(config: Config, sock: socket.socket, stop: EventType | None = None) -> None:
+    """One worker process: the app on Hypercorn, on the socket, until a signal or the supervisor says stop."""
+    # fd:// makes Hypercorn adopt the socket; detach so two socket objects never close one descriptor
+    config.bind = [f"fd://{sock.detach()}"]
+    asyncio.run(_serve(config, stop))
+
+
+async def _serve(config: Config, supervisor_stop: EventType | None) -> None:
+    app = create_app()  # a new app rather than greeter.app: it reads the GREETER_* environment set since import
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
-    # a new app rather than greeter.app, so it reads the GREETER_* environment the command line just set
-    await serve(create_app(), config, shutdown_trigger=stop.wait)
+    watcher = asyncio.create_task(_watch(supervisor_stop, stop)) if supervisor_stop is not None else None
+
+    async def shutdown_trigger() -> None:
+        await stop.wait()
+        # streams first: Hypercorn then waits for open connections, and a stream would hold one open
+        begin_shutdown(app)
+
+    try:
+        await serve(app, config, shutdown_trigger=shutdown_trigger)
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+
+
+async def _watch(supervisor_stop: EventType, stop: asyncio.Event) -> None:
+    """Pass the supervisor's stop (a process-shared event) on to this worker's loop."""
+    while not supervisor_stop.is_set():
+        await asyncio.sleep(SUPERVISOR_POLL_SECONDS)
+    stop.set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -9,13 +10,16 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from playwright.async_api import Browser, async_playwright
 from quart import Quart
 from quart.testing import QuartClient
 
@@ -76,6 +80,7 @@ class Server:
     stderr_path: Path
     base_url: str = ""
     exit_status: int | None = field(default=None)
+    signalled: bool = False
 
     def output(self) -> str:
         return self.stdout_path.read_text(errors="replace") + self.stderr_path.read_text(errors="replace")
@@ -92,10 +97,15 @@ class Server:
             time.sleep(0.05)
         pytest.fail(f"server did not print {pattern!r} within {timeout} s:\n{self.output()}")
 
-    def stop(self, signal_number: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT) -> int:
-        """Send a signal and wait for the exit status; kill it (and fail) if it does not stop in time."""
-        if self.process.poll() is None:
+    def send(self, signal_number: int = signal.SIGTERM) -> None:
+        """Ask the server to stop, once: a second signal during shutdown means 'stop now' to most servers."""
+        if not self.signalled and self.process.poll() is None:
             self.process.send_signal(signal_number)
+            self.signalled = True
+
+    def stop(self, signal_number: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT) -> int:
+        """Signal (unless already done) and wait for the exit status; kill it and fail if it does not stop in time."""
+        self.send(signal_number)
         try:
             self.exit_status = self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -142,3 +152,41 @@ RUNNING_ON = r"Running on (?P<url>http://\S+)"
 def greeter_server(start_server: StartServer) -> Server:
     """The real `greeter` command on any free loopback port."""
     return start_server([command_path("greeter"), "0"], GREETER_READY)
+
+
+async def read_figures(http: httpx.AsyncClient) -> dict[str, Any]:
+    """The serving process's figures: the first event of its stream, read on a new connection."""
+    async with http.stream("GET", "/process/stream", headers={"Connection": "close"}) as response:
+        assert response.status_code == 200
+        async for line in response.aiter_lines():
+            if line.startswith("data: "):
+                figures: dict[str, Any] = json.loads(line.removeprefix("data: "))
+                return figures
+    raise AssertionError("the stream ended before its first event")
+
+
+# Debian's Chromium, driven by Playwright: browser downloads are not possible here. The flags keep it off
+# the network (this machine has none) and let it run as root.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BROWSER_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """A headless Chromium."""
+    require_tool(CHROMIUM, "apt-get install chromium")
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, timeout=BROWSER_TIMEOUT_MS
+        )
+        yield chromium
+        await chromium.close()
