@@ -12,9 +12,10 @@ from typing import NoReturn
 import click
 
 from greeter.banner import Listening, banner_lines
+from greeter.hypercorn_config import ConfigError, load_hypercorn_config
 from greeter.ports import PortError, parse_port, port_for_uid, uid_port_note
 from greeter.resources import HYPERCORN_TOML
-from greeter.serve import ServeError, hand_over, listen, load_hypercorn_config, run
+from greeter.serve import ServeError, hand_over, listen, run
 
 
 class ServeByDefault(click.Group):
@@ -31,10 +32,10 @@ def main() -> None:
     """The `greeter` command. Every mistake a person can make is one line on stderr and an exit status."""
     try:
         status = cli.main(standalone_mode=False)
-    except PortError as error:
+    except (PortError, ConfigError) as error:  # what the person typed or wrote
         _fail(str(error), exit_status=2)
-    except ServeError as error:
-        _fail(str(error), error.exit_status)
+    except ServeError as error:  # what the machine refused
+        _fail(str(error), exit_status=1)
     except click.ClickException as error:  # a usage mistake: an unknown option, a bad --workers
         _fail(f"{error.format_message()} Run `greeter --help` for the options.", error.exit_code)
     except click.Abort:

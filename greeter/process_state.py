@@ -80,7 +80,8 @@ class ProcessState:
 
     def served_line(self) -> str:
         """The serving log's last line."""
-        return f"greeter: process {self.pid} served {self.requests_served} requests in {format_duration(self.uptime())}"
+        requests = "1 request" if self.requests_served == 1 else f"{self.requests_served} requests"
+        return f"greeter: process {self.pid} served {requests} in {format_duration(self.uptime())}"
 
 
 class CountingLoader(BaseLoader):

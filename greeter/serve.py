@@ -1,19 +1,15 @@
-"""Serving with Hypercorn: its config from hypercorn.toml, our own listening socket, start and stop."""
+"""Serving with Hypercorn: our own listening socket, the worker processes, and a graceful stop."""
 
 from __future__ import annotations
 
 import asyncio
 import errno
-import inspect
 import multiprocessing
 import resource
 import signal
 import socket
-import tomllib
-from collections.abc import Mapping
 from multiprocessing.connection import wait
 from multiprocessing.synchronize import Event as EventType
-from pathlib import Path
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
@@ -23,73 +19,12 @@ from greeter import create_app
 from greeter.process import begin_shutdown
 
 APPLICATION_PATH = "greeter:app"
-WORKER_CLASSES = ("asyncio",)  # Quart runs on asyncio: Hypercorn's trio workers cannot serve it
 SUPERVISOR_POLL_SECONDS = 0.1
 STOP_MARGIN_SECONDS = 5.0  # past the graceful timeout, before a stuck worker is killed
-_MISSING = object()
 
 
 class ServeError(Exception):
-    """Serving cannot start; the message is one sentence for a person, the exit status goes with it."""
-
-    def __init__(self, message: str, exit_status: int) -> None:
-        super().__init__(message)
-        self.exit_status = exit_status
-
-
-def is_hypercorn_setting(name: str) -> bool:
-    """Whether a TOML key sets something: a public value or a property with a setter, never a method."""
-    if name.startswith("_"):
-        return False
-    attribute = inspect.getattr_static(Config, name, _MISSING)
-    if isinstance(attribute, property):
-        return attribute.fset is not None  # Config.from_mapping skips read-only ones without a word
-    return attribute is not _MISSING and not callable(attribute) and not isinstance(attribute, classmethod)
-
-
-def value_problem(name: str, value: object) -> str | None:
-    """Why a value cannot be right for a setting whose default is a plain bool, number or string, if it cannot."""
-    default = getattr(Config(), name)
-    if isinstance(default, bool):
-        expected: tuple[type, ...] = (bool,)
-    elif isinstance(default, int | float):
-        expected = (int, float)
-    elif isinstance(default, str):
-        expected = (str,)
-    else:
-        return None  # a list, or a setting that may be None: Hypercorn takes several types there
-    if isinstance(value, expected) and (bool in expected or not isinstance(value, bool)):
-        return None
-    return f"{name} should be {' or '.join(kind.__name__ for kind in expected)}, not {type(value).__name__}"
-
-
-def unknown_config_keys(settings: Mapping[str, object]) -> list[str]:
-    """Keys that are not Hypercorn settings: Hypercorn itself would ignore them, or break, without a word."""
-    return sorted(key for key in settings if not is_hypercorn_setting(key))
-
-
-def load_hypercorn_config(path: Path) -> Config:
-    """Read a hypercorn.toml, refusing a missing file, bad TOML and unknown keys with one sentence each."""
-    try:
-        with path.open("rb") as file:
-            settings = tomllib.load(file)
-    except FileNotFoundError:
-        raise ServeError(f"config file {path} does not exist", exit_status=2) from None
-    except OSError as error:
-        raise ServeError(f"cannot read config file {path}: {error.strerror}", exit_status=2) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ServeError(f"config file {path} is not valid TOML: {error}", exit_status=2) from None
-    unknown = unknown_config_keys(settings)
-    if unknown:
-        names = ", ".join(unknown)
-        raise ServeError(f"config file {path} has keys that are not Hypercorn settings: {names}", exit_status=2)
-    problems = [problem for key, value in settings.items() if (problem := value_problem(key, value))]
-    worker_class = settings.get("worker_class", "asyncio")
-    if worker_class not in WORKER_CLASSES:
-        problems.append(f"worker_class {worker_class!r} cannot run Quart; use {' or '.join(WORKER_CLASSES)}")
-    if problems:
-        raise ServeError(f"config file {path} has a wrong value: {'; '.join(problems)}", exit_status=2)
-    return Config.from_mapping(settings)
+    """The machine refuses to serve (a port in use, an address it does not have): one sentence, exit status 1."""
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -107,7 +42,7 @@ def listen(host: str, port: int) -> socket.socket:
             message = f"cannot listen on {host}: it is not an address of this machine"
         else:
             message = f"cannot listen on {where}: {error.strerror or error}"
-        raise ServeError(message, exit_status=1) from None
+        raise ServeError(message) from None
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
@@ -17,6 +18,7 @@ from quart.typing import TestHTTPConnectionProtocol as HTTPConnection
 
 from greeter import create_app
 from greeter.process import begin_shutdown, process_of
+from greeter.process_state import ProcessState
 from greeter.ticker import SHUTDOWN_EVENT
 
 STEP_TIMEOUT = 5.0
@@ -214,3 +216,12 @@ async def test_wait_maximum_is_a_setting() -> None:
     response = await app.test_client().get("/wait/0.2")
     assert response.status_code == 400
     assert await response.get_data() == b"0.2 seconds is over the maximum of 0.1; a wait is from 0 to 0.1 seconds\n"
+
+
+@pytest.mark.parametrize(
+    ("served", "seconds", "line"),
+    [(1, 5.2, "served 1 request in 00:00:05"), (1234, 3 * 86_400 + 3_723, "served 1234 requests in 3 d 01:02:03")],
+)
+def test_served_line(served: int, seconds: float, line: str) -> None:
+    state = ProcessState(pid=42, started_monotonic=time.monotonic() - seconds, requests_served=served)
+    assert state.served_line() == f"greeter: process 42 {line}"
