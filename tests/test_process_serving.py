@@ -107,7 +107,7 @@ async def test_each_worker_has_its_own_figures(start_server: StartServer) -> Non
     assert len(pids) == 2
     assert server.process.pid not in pids  # the supervisor serves nothing itself
     assert server.stop() == 0
-    assert len(re.findall(r"greeter: process \d+ served \d+ requests", server.output())) == 2
+    assert len(re.findall(r"greeter: process \d+ served \d+ requests? in", server.output())) == 2
 
 
 async def test_debug_flag_reaches_every_worker(start_server: StartServer) -> None:
