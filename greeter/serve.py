@@ -96,7 +96,8 @@ def supervise(config: Config, sock: socket.socket) -> int:
         if worker.is_alive():
             worker.kill()
             worker.join()
-    return next((worker.exitcode for worker in workers if worker.exitcode), 0) or 0
+    failures = [worker.exitcode for worker in workers if worker.exitcode]
+    return failures[0] if failures else 0  # the first worker that failed speaks for the server
 
 
 def serve_worker(config: Config, sock: socket.socket, stop: EventType | None = None) -> None:
