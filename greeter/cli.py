@@ -15,7 +15,7 @@ from greeter.banner import Listening, banner_lines
 from greeter.hypercorn_config import ConfigError, load_hypercorn_config
 from greeter.ports import PortError, parse_port, port_for_uid, uid_port_note
 from greeter.resources import HYPERCORN_TOML
-from greeter.serve import ServeError, hand_over, listen, run
+from greeter.serve import EarlyStop, ServeError, hand_over, listen, run
 
 
 class ServeByDefault(click.Group):
@@ -100,6 +100,7 @@ def serve(
         ssh_connection=os.environ.get("SSH_CONNECTION"),
     )
     hand_over(config, workers=workers, reload=reload)
+    EarlyStop.catch()  # the banner says "serving": a stop from now on is graceful
     click.echo("\n".join(banner_lines(listening)))
     sys.exit(run(config, sock))
 

@@ -21,6 +21,23 @@ from greeter.process import begin_shutdown
 APPLICATION_PATH = "greeter:app"
 SUPERVISOR_POLL_SECONDS = 0.1
 STOP_MARGIN_SECONDS = 5.0  # past the graceful timeout, before a stuck worker is killed
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class EarlyStop:
+    """A SIGTERM or Ctrl+C that arrives after the banner but before the event loop runs is kept, not lost."""
+
+    requested = False
+
+    @classmethod
+    def catch(cls) -> None:
+        """From here on a stop signal is a request to stop gracefully, never a traceback or a killed process."""
+        for signal_number in STOP_SIGNALS:
+            signal.signal(signal_number, cls._remember)
+
+    @classmethod
+    def _remember(cls, signal_number: int, frame: object) -> None:
+        cls.requested = True
 
 
 class ServeError(Exception):
@@ -57,6 +74,8 @@ def hand_over(config: Config, *, workers: int, reload: bool) -> None:
 def run(config: Config, sock: socket.socket) -> int:
     """Serve on the socket until SIGTERM or Ctrl+C; the exit status of the server."""
     allow_many_connections()
+    if EarlyStop.requested:
+        return 0
     if config.use_reloader:
         # development only: Hypercorn's supervisor restarts its workers when a file changes
         config.bind = [f"fd://{sock.detach()}"]
@@ -82,8 +101,10 @@ def supervise(config: Config, sock: socket.socket) -> int:
         context.Process(target=serve_worker, args=(config, sock, stop), name=f"greeter worker {number}")
         for number in range(1, config.workers + 1)
     ]
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
+    for signal_number in STOP_SIGNALS:
         signal.signal(signal_number, lambda *_: stop.set())
+    if EarlyStop.requested:
+        stop.set()
     for worker in workers:
         worker.start()
     sock.close()  # each worker has its own copy now
@@ -111,8 +132,10 @@ async def _serve(config: Config, supervisor_stop: EventType | None) -> None:
     app = create_app()  # a new app rather than greeter.app: it reads the GREETER_* environment set since import
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
+    for signal_number in STOP_SIGNALS:
         loop.add_signal_handler(signal_number, stop.set)
+    if EarlyStop.requested:
+        stop.set()
     watcher = asyncio.create_task(_watch(supervisor_stop, stop)) if supervisor_stop is not None else None
 
     async def shutdown_trigger() -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 import sys
 
 import httpx
-from conftest import GREETER_READY, RUNNING_ON, Server, StartServer, command_path
+import pytest
+from conftest import GREETER_READY, RUNNING_ON, STOP_TIMEOUT, Server, StartServer, command_path
 
 HTTP_TIMEOUT = 10.0
 HAIL = b"<h1>Hail</h1>\n<p>Greetings and Felicitations, <em>honored</em> guest!</p>"
@@ -83,6 +85,39 @@ async def test_banner_shows_the_ssh_tunnel_over_ssh(start_server: StartServer) -
     port = server.base_url.rsplit(":", 1)[1]
     assert server.wait_for(rf"ssh -L 8080:localhost:{port} \S+@\S+ and open http://localhost:8080/")
     assert server.stop() == 0
+
+
+# a stop signal between the banner and the event loop's own handlers: raised exactly in that window
+STOP_IN_THE_WINDOW = """
+import os, signal, sys
+from greeter.hypercorn_config import load_hypercorn_config
+from greeter.resources import HYPERCORN_TOML
+from greeter.serve import EarlyStop, hand_over, listen, run, serve_worker
+config = load_hypercorn_config(HYPERCORN_TOML)
+hand_over(config, workers=int(sys.argv[2]), reload=False)
+sock = listen("127.0.0.1", 0)
+EarlyStop.catch()
+os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+if sys.argv[3] == "worker":
+    serve_worker(config, sock)  # as if the signal came after run() had looked
+    sys.exit(0)
+sys.exit(run(config, sock))
+"""
+
+
+@pytest.mark.parametrize(
+    ("signal_name", "workers", "entry"),
+    [("SIGTERM", "1", "run"), ("SIGINT", "1", "run"), ("SIGTERM", "1", "worker"), ("SIGINT", "2", "run")],
+)
+def test_a_stop_right_after_the_banner_is_graceful(signal_name: str, workers: str, entry: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", STOP_IN_THE_WINDOW, signal_name, workers, entry],
+        capture_output=True,
+        text=True,
+        timeout=STOP_TIMEOUT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
 
 
 async def test_several_workers(start_server: StartServer) -> None:
