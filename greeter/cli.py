@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
+import json
 import os
 import socket
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from greeter.banner import Listening, banner_lines
+from greeter.comparison.servers import ServerStartError
 from greeter.hypercorn_config import ConfigError, load_hypercorn_config
 from greeter.ports import PortError, parse_port, port_for_uid, uid_port_note
 from greeter.resources import HYPERCORN_TOML
 from greeter.serve import EarlyStop, ServeError, hand_over, listen, run
+
+if TYPE_CHECKING:
+    from greeter.comparison.run import Comparison
 
 
 class ServeByDefault(click.Group):
@@ -34,7 +40,7 @@ def main() -> None:
         status = cli.main(standalone_mode=False)
     except (PortError, ConfigError) as error:  # what the person typed or wrote
         _fail(str(error), exit_status=2)
-    except ServeError as error:  # what the machine refused
+    except (ServeError, ServerStartError) as error:  # what the machine refused
         _fail(str(error), exit_status=1)
     except click.ClickException as error:  # a usage mistake: an unknown option, a bad --workers
         _fail(f"{error.format_message()} Run `greeter --help` for the options.", error.exit_code)
@@ -117,3 +123,47 @@ def _chosen_port(port_argument: str | None, port_option: str | None) -> int:
     if note is not None:
         click.echo(f"greeter: {note}", err=True)
     return port_for_uid(uid)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON, for machines.")
+@click.option("--only-differences", is_flag=True, help="Leave out the rows that match.")
+@click.option("--in-process", is_flag=True, help="Use the two test clients instead of real servers (fast).")
+@click.option("--differences", "list_differences", is_flag=True, help="Print the intended differences (Markdown).")
+def compare(as_json: bool, only_differences: bool, in_process: bool, list_differences: bool) -> None:
+    """Send one corpus of requests to the Flask twin and the Quart app, and compare every answer.
+
+    By default each runs on a real server on a free loopback port: the twin on Werkzeug's development
+    server (as `flask run`), the Quart app on Hypercorn with the shipped hypercorn.toml. The exit status
+    is 0 only when every answer matches or differs on purpose.
+    """
+    # imported here: `greeter` serving never needs the comparison, nor the twin
+    from greeter.comparison import report
+    from greeter.comparison.differences import differences_markdown
+    from greeter.comparison.verdict import Verdict
+
+    if list_differences:
+        click.echo(differences_markdown(), nl=False)
+        return
+    comparison = asyncio.run(_compare(in_process=in_process))
+    if as_json:
+        click.echo(json.dumps(report.as_json(comparison), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.table(comparison, only_differences=only_differences))
+    if any(outcome.verdict is Verdict.MISMATCH for outcome in comparison.outcomes):
+        sys.exit(1)
+
+
+async def _compare(*, in_process: bool) -> Comparison:
+    from greeter.comparison.corpus import load_corpus
+    from greeter.comparison.run import compare_in_process, compare_over_http
+    from greeter.comparison.servers import both_running, quart_on_hypercorn, twin_on_werkzeug
+
+    cases = load_corpus()
+    if in_process:
+        from greeter import create_app
+        from greeter.flask_twin import create_flask_app
+
+        return await compare_in_process(cases, create_flask_app(), create_app())
+    with both_running(twin_on_werkzeug(), quart_on_hypercorn()) as (twin, quart):
+        return await compare_over_http(cases, twin, quart)

@@ -1,0 +1,108 @@
+"""The two real servers of a comparison, each started as its users start it, on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+HOST = "127.0.0.1"
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+POLL_SECONDS = 0.05
+# settings that would make one side differ from the other, or fix a port: not passed on to the servers
+NOT_INHERITED = ("GREETER_PORT", "FLASK_DEBUG", "FLASK_RUN_PORT", "FLASK_RUN_HOST")
+
+
+class ServerStartError(Exception):
+    """A server of the comparison did not start; the message is one sentence."""
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """How to start one side, and how it says it listens."""
+
+    name: str
+    argv: tuple[str, ...]
+    ready: str  # a regular expression with a group `origin`
+
+
+def twin_on_werkzeug() -> ServerSpec:
+    return ServerSpec(
+        name=f"the Flask twin (Flask {_version('flask')}) on Werkzeug {_version('werkzeug')}'s development server",
+        argv=(sys.executable, "-m", "flask", "--app", "greeter.flask_twin", "run", "--host", HOST, "--port", "0"),
+        ready=r"Running on (?P<origin>http://\S+)",
+    )
+
+
+def quart_on_hypercorn() -> ServerSpec:
+    return ServerSpec(
+        name=f"the Quart app (Quart {_version('quart')}) on Hypercorn {_version('hypercorn')} with hypercorn.toml",
+        argv=(sys.executable, "-m", "greeter", "0", "--host", HOST),
+        ready=r"serving (?P<origin>http://\S+)",
+    )
+
+
+def _version(distribution: str) -> str:
+    return metadata.version(distribution)
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    spec: ServerSpec
+    origin: str  # scheme://host:port, no trailing slash
+
+
+@contextmanager
+def both_running(*specs: ServerSpec) -> Iterator[list[RunningServer]]:
+    """Start every server; stop them all on the way out, however it goes."""
+    with tempfile.TemporaryDirectory(prefix="greeter-compare-") as logs, ExitStack() as stack:
+        yield [
+            stack.enter_context(_running(spec, Path(logs) / f"server{number}.log")) for number, spec in enumerate(specs)
+        ]
+
+
+@contextmanager
+def _running(spec: ServerSpec, log_path: Path) -> Iterator[RunningServer]:
+    environment = {name: value for name, value in os.environ.items() if name not in NOT_INHERITED}
+    with log_path.open("wb") as log:
+        # the log goes to a file: a pipe nobody reads would fill up with the access log and block the server
+        process = subprocess.Popen(
+            spec.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=environment
+        )
+    try:
+        yield RunningServer(spec, _wait_until_ready(spec, process, log_path))
+    finally:
+        _stop(process)
+
+
+def _wait_until_ready(spec: ServerSpec, process: subprocess.Popen[bytes], log_path: Path) -> str:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        output = log_path.read_text(errors="replace")
+        if match := re.search(spec.ready, output):
+            return match.group("origin").rstrip("/")
+        if process.poll() is not None:
+            last_line = output.strip().splitlines()[-1] if output.strip() else "no output"
+            raise ServerStartError(f"{spec.name} exited with status {process.returncode} at start: {last_line}")
+        time.sleep(POLL_SECONDS)
+    raise ServerStartError(f"{spec.name} did not say it was listening within {START_TIMEOUT:g} s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
