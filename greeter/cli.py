@@ -44,7 +44,7 @@ def main() -> None:
         _fail(str(error), exit_status=1)
     except click.ClickException as error:  # a usage mistake: an unknown option, a bad --workers
         _fail(f"{error.format_message()} Run `greeter --help` for the options.", error.exit_code)
-    except click.Abort:
+    except (click.Abort, KeyboardInterrupt):  # Ctrl+C during `greeter compare` or `greeter bench`
         _fail("stopped", exit_status=1)
     sys.exit(status if isinstance(status, int) else 0)
 
