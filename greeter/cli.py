@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from greeter.banner import Listening, banner_lines
-from greeter.comparison.servers import ServerStartError
+from greeter.bench.wrk import WrkFailed
 from greeter.hypercorn_config import ConfigError, load_hypercorn_config
+from greeter.launch import ServerStartError
 from greeter.ports import PortError, parse_port, port_for_uid, uid_port_note
 from greeter.resources import HYPERCORN_TOML
 from greeter.serve import EarlyStop, ServeError, hand_over, listen, run
@@ -38,9 +39,9 @@ def main() -> None:
     """The `greeter` command. Every mistake a person can make is one line on stderr and an exit status."""
     try:
         status = cli.main(standalone_mode=False)
-    except (PortError, ConfigError) as error:  # what the person typed or wrote
+    except (PortError, ConfigError, BenchError) as error:  # what the person typed or wrote, or must install
         _fail(str(error), exit_status=2)
-    except (ServeError, ServerStartError) as error:  # what the machine refused
+    except (ServeError, ServerStartError, WrkFailed) as error:  # what the machine refused
         _fail(str(error), exit_status=1)
     except click.ClickException as error:  # a usage mistake: an unknown option, a bad --workers
         _fail(f"{error.format_message()} Run `greeter --help` for the options.", error.exit_code)
@@ -155,9 +156,10 @@ def compare(as_json: bool, only_differences: bool, in_process: bool, list_differ
 
 
 async def _compare(*, in_process: bool) -> Comparison:
+    from greeter.comparison.contenders import quart_on_hypercorn, twin_on_werkzeug
     from greeter.comparison.corpus import load_corpus
     from greeter.comparison.run import compare_in_process, compare_over_http
-    from greeter.comparison.servers import both_running, quart_on_hypercorn, twin_on_werkzeug
+    from greeter.launch import all_running
 
     cases = load_corpus()
     if in_process:
@@ -165,5 +167,87 @@ async def _compare(*, in_process: bool) -> Comparison:
         from greeter.flask_twin import create_flask_app
 
         return await compare_in_process(cases, create_flask_app(), create_app())
-    with both_running(twin_on_werkzeug(), quart_on_hypercorn()) as (twin, quart):
+    with all_running(twin_on_werkzeug(), quart_on_hypercorn()) as (twin, quart):
         return await compare_over_http(cases, twin, quart)
+
+
+class BenchError(Exception):
+    """Something greeter bench needs is missing: one sentence saying how to get it, exit status 2."""
+
+
+@cli.command()
+@click.option("--quick", is_flag=True, help="One short round: a smoke test, no figures to quote.")
+@click.option("--rounds", type=click.IntRange(min=1), help="Rounds of every scenario (default 5; --quick 1).")
+@click.option("--seconds", type=click.IntRange(min=1), help="Seconds of load per run (default 5; --quick 1).")
+@click.option("--viewers", type=click.IntRange(min=0), help="Live stream viewers (default 10,000; --quick 100).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of the table.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("bench-results"),
+    show_default=True,
+    help="Where bench.json and bench.png are written.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=HYPERCORN_TOML,
+    show_default="the shipped hypercorn.toml",
+    help="Hypercorn settings for greeter and the bare app.",
+)
+def bench(
+    quick: bool,
+    rounds: int | None,
+    seconds: int | None,
+    viewers: int | None,
+    as_json: bool,
+    out: Path,
+    config_path: Path,
+) -> None:
+    """Measure greeter against a bare ASGI app and the Flask twin on Werkzeug and Gunicorn, side by side.
+
+    Each contender runs as one worker process on a free loopback port; wrk makes the load, the contenders
+    taking turns round by round, and the figures are medians over the rounds. Results: a table (or --json)
+    on standard output, and bench.json and bench.png in --out.
+    """
+    from greeter.bench import contenders as every
+    from greeter.bench import report
+    from greeter.bench.rounds import make_plan, run_plan
+    from greeter.bench.wrk import WrkMissing, wrk_path
+    from greeter.launch import all_running
+
+    try:
+        wrk_path()
+    except WrkMissing as error:
+        raise BenchError(str(error)) from None
+    _require_modules(("gunicorn", "matplotlib"), "pip install 'greeter[bench]'")
+    load_hypercorn_config(config_path)  # a wrong file is one sentence here, not a server that fails to start
+    plan = make_plan(quick=quick, rounds=rounds, seconds=seconds, viewers=viewers)
+    contenders = {
+        contender.key: contender
+        for contender in (
+            every.greeter(config_path),
+            every.bare_asgi(config_path),
+            every.flask_werkzeug(),
+            every.flask_gunicorn("sync"),
+            every.flask_gunicorn("gthread"),
+        )
+    }
+    with all_running(*(contender.spec for contender in contenders.values())) as servers:
+        running = dict(zip(contenders, servers, strict=True))
+        results = run_plan(plan, running, progress=lambda line: click.echo(line, err=True))
+    out.mkdir(parents=True, exist_ok=True)
+    figures = report.as_json(plan, results, contenders)
+    (out / "bench.json").write_text(json.dumps(figures, indent=2) + "\n")
+    report.chart(plan, results, out / "bench.png")
+    click.echo(json.dumps(figures, indent=2) if as_json else report.table(plan, results, contenders))
+    click.echo(f"greeter bench: wrote {out / 'bench.json'} and {out / 'bench.png'}", err=True)
+
+
+def _require_modules(names: tuple[str, ...], install: str) -> None:
+    import importlib.util
+
+    missing = [name for name in names if importlib.util.find_spec(name) is None]
+    if missing:
+        raise BenchError(f"greeter bench needs {' and '.join(missing)}: {install}")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from hypercorn.config import Config
 
-WORKER_CLASSES = ("asyncio",)  # Quart runs on asyncio: Hypercorn's trio workers cannot serve it
+# Quart runs on asyncio's API: Hypercorn's trio workers cannot serve it; uvloop is a faster asyncio loop
+WORKER_CLASSES = ("asyncio", "uvloop")
 _MISSING = object()
 
 

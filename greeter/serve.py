@@ -8,6 +8,7 @@ import multiprocessing
 import resource
 import signal
 import socket
+from collections.abc import Callable
 from multiprocessing.connection import wait
 from multiprocessing.synchronize import Event as EventType
 
@@ -125,7 +126,17 @@ def serve_worker(config: Config, sock: socket.socket, stop: EventType | None = N
     """One worker process: the app on Hypercorn, on the socket, until a signal or the supervisor says stop."""
     # fd:// makes Hypercorn adopt the socket; detach so two socket objects never close one descriptor
     config.bind = [f"fd://{sock.detach()}"]
-    asyncio.run(_serve(config, stop))
+    with asyncio.Runner(loop_factory=event_loop_factory(config.worker_class)) as runner:
+        runner.run(_serve(config, stop))
+
+
+def event_loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop for the uvloop worker class (as Hypercorn's own workers do); None: asyncio's own."""
+    if worker_class == "uvloop":
+        import uvloop  # only where it is asked for: it is not built for every platform
+
+        return uvloop.new_event_loop
+    return None
 
 
 async def _serve(config: Config, supervisor_stop: EventType | None) -> None:

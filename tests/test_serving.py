@@ -5,10 +5,13 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
-from conftest import GREETER_READY, RUNNING_ON, STOP_TIMEOUT, Server, StartServer, command_path
+from conftest import GREETER_READY, RUNNING_ON, STOP_TIMEOUT, Server, StartServer, command_path, read_figures
+
+from greeter.resources import HYPERCORN_TOML
 
 HTTP_TIMEOUT = 10.0
 HAIL = b"<h1>Hail</h1>\n<p>Greetings and Felicitations, <em>honored</em> guest!</p>"
@@ -122,7 +125,7 @@ def test_a_stop_right_after_the_banner_is_graceful(signal_name: str, workers: st
 
 async def test_several_workers(start_server: StartServer) -> None:
     server = start_server([command_path("greeter"), "0", "--workers", "2"], GREETER_READY)
-    assert "2 workers of class asyncio" in server.output()
+    assert "2 workers of class uvloop" in server.output()
     server.wait_for(r"(?s)Running on.*Running on")  # both workers listen on the one socket
     await assert_serves_every_route(server.base_url)
     assert server.stop() == 0
@@ -141,3 +144,13 @@ async def test_flask_twin_with_flask_run(start_server: StartServer) -> None:
     await assert_serves_every_route(server.base_url)
     # the development server's SIGTERM handling is Python's default: it dies of the signal
     assert server.stop() in (0, -signal.SIGTERM)
+
+
+@pytest.mark.parametrize("worker_class", ["uvloop", "asyncio"])
+async def test_the_worker_class_is_the_configs(start_server: StartServer, tmp_path: Path, worker_class: str) -> None:
+    config = tmp_path / "hypercorn.toml"
+    config.write_text(HYPERCORN_TOML.read_text().replace('worker_class = "uvloop"', f'worker_class = "{worker_class}"'))
+    server = start_server([command_path("greeter"), "0", "--config", str(config)], GREETER_READY)
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+        assert (await read_figures(http))["worker_class"] == worker_class  # the loop the worker really runs
+    assert server.stop() == 0

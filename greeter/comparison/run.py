@@ -13,8 +13,8 @@ from greeter.comparison.corpus import Case
 from greeter.comparison.http_client import fetch_over_http
 from greeter.comparison.in_process import fetch_from_flask, fetch_from_quart
 from greeter.comparison.observe import observe
-from greeter.comparison.servers import RunningServer
 from greeter.comparison.verdict import Outcome, judge
+from greeter.launch import RunningServer
 
 REQUEST_TIMEOUT = 15.0  # longer than any wait of the corpus
 TEST_CLIENT_ORIGIN = "http://localhost"  # where both test clients say they are
@@ -35,16 +35,11 @@ async def compare_over_http(cases: list[Case], twin: RunningServer, quart: Runni
     outcomes: list[Outcome] = []
     for case in cases:
         twin_answer, quart_answer = await asyncio.gather(
-            fetch_over_http(*_host_and_port(twin.origin), case, REQUEST_TIMEOUT),
-            fetch_over_http(*_host_and_port(quart.origin), case, REQUEST_TIMEOUT),
+            fetch_over_http(*twin.host_and_port, case, REQUEST_TIMEOUT),
+            fetch_over_http(*quart.host_and_port, case, REQUEST_TIMEOUT),
         )
         outcomes.append(judge(case, observe(twin_answer, case, twin.origin), observe(quart_answer, case, quart.origin)))
     return Comparison(twin.spec.name, quart.spec.name, "over HTTP", outcomes)
-
-
-def _host_and_port(origin: str) -> tuple[str, int]:
-    host, _, port = origin.removeprefix("http://").rpartition(":")
-    return host.strip("[]"), int(port)
 
 
 async def compare_in_process(cases: list[Case], twin_app: Flask, quart_app: Quart) -> Comparison:

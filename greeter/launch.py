@@ -1,4 +1,4 @@
-"""The two real servers of a comparison, each started as its users start it, on a free loopback port."""
+"""Real servers for `greeter compare` and `greeter bench`: started as their users start them, on free loopback ports."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 HOST = "127.0.0.1"
+PYTHON = sys.executable  # the servers run in the environment greeter runs in
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
 POLL_SECONDS = 0.05
@@ -24,7 +25,7 @@ NOT_INHERITED = ("GREETER_PORT", "FLASK_DEBUG", "FLASK_RUN_PORT", "FLASK_RUN_HOS
 
 
 class ServerStartError(Exception):
-    """A server of the comparison did not start; the message is one sentence."""
+    """A server did not start; the message is one sentence."""
 
 
 @dataclass(frozen=True)
@@ -36,36 +37,26 @@ class ServerSpec:
     ready: str  # a regular expression with a group `origin`
 
 
-def twin_on_werkzeug() -> ServerSpec:
-    return ServerSpec(
-        name=f"the Flask twin (Flask {_version('flask')}) on Werkzeug {_version('werkzeug')}'s development server",
-        argv=(sys.executable, "-m", "flask", "--app", "greeter.flask_twin", "run", "--host", HOST, "--port", "0"),
-        ready=r"Running on (?P<origin>http://\S+)",
-    )
-
-
-def quart_on_hypercorn() -> ServerSpec:
-    return ServerSpec(
-        name=f"the Quart app (Quart {_version('quart')}) on Hypercorn {_version('hypercorn')} with hypercorn.toml",
-        argv=(sys.executable, "-m", "greeter", "0", "--host", HOST),
-        ready=r"serving (?P<origin>http://\S+)",
-    )
-
-
-def _version(distribution: str) -> str:
-    return metadata.version(distribution)
-
-
 @dataclass(frozen=True)
 class RunningServer:
     spec: ServerSpec
     origin: str  # scheme://host:port, no trailing slash
+    pid: int
+
+    @property
+    def host_and_port(self) -> tuple[str, int]:
+        host, _, port = self.origin.removeprefix("http://").rpartition(":")
+        return host.strip("[]"), int(port)
+
+
+def version(distribution: str) -> str:
+    return metadata.version(distribution)
 
 
 @contextmanager
-def both_running(*specs: ServerSpec) -> Iterator[list[RunningServer]]:
+def all_running(*specs: ServerSpec) -> Iterator[list[RunningServer]]:
     """Start every server; stop them all on the way out, however it goes."""
-    with tempfile.TemporaryDirectory(prefix="greeter-compare-") as logs, ExitStack() as stack:
+    with tempfile.TemporaryDirectory(prefix="greeter-servers-") as logs, ExitStack() as stack:
         yield [
             stack.enter_context(_running(spec, Path(logs) / f"server{number}.log")) for number, spec in enumerate(specs)
         ]
@@ -80,7 +71,7 @@ def _running(spec: ServerSpec, log_path: Path) -> Iterator[RunningServer]:
             spec.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=environment
         )
     try:
-        yield RunningServer(spec, _wait_until_ready(spec, process, log_path))
+        yield RunningServer(spec, _wait_until_ready(spec, process, log_path), process.pid)
     finally:
         _stop(process)
 

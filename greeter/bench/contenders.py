@@ -1,0 +1,95 @@
+"""Who is measured, each as one worker process, started as its users start it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from greeter.launch import HOST, PYTHON, ServerSpec, version
+from greeter.resources import HYPERCORN_TOML
+
+BARE_APP = "greeter.bench.bare_app:app"
+WAIT_THREADS = 1_000  # gthread threads for /wait/1: one per connection of that scenario
+
+
+@dataclass(frozen=True)
+class Contender:
+    """A server and app under test; `key` names it in tables and JSON."""
+
+    key: str
+    spec: ServerSpec
+    conditions: str  # how it runs: worker class, threads, logging
+
+
+def greeter(config: Path = HYPERCORN_TOML) -> Contender:
+    return Contender(
+        key="greeter",
+        spec=ServerSpec(
+            name=f"greeter (Quart {version('quart')}) on Hypercorn {version('hypercorn')}",
+            argv=(PYTHON, "-m", "greeter", "0", "--host", HOST, "--config", str(config)),
+            ready=r"serving (?P<origin>http://\S+)",
+        ),
+        conditions=f"`greeter` with {config.name}: 1 worker, its worker class and logging",
+    )
+
+
+def bare_asgi(config: Path = HYPERCORN_TOML) -> Contender:
+    return Contender(
+        key="bare-asgi",
+        spec=ServerSpec(
+            name=f"a bare ASGI app on Hypercorn {version('hypercorn')}",
+            argv=(
+                PYTHON,
+                "-m",
+                "hypercorn",
+                "--config",
+                str(config),
+                "--bind",
+                f"{HOST}:0",
+                BARE_APP,
+            ),
+            ready=r"Running on (?P<origin>http://\S+)",
+        ),
+        conditions=f"`hypercorn` with {config.name}: the same settings, no framework",
+    )
+
+
+def flask_werkzeug() -> Contender:
+    return Contender(
+        key="flask-werkzeug",
+        spec=ServerSpec(
+            name=f"the Flask twin (Flask {version('flask')}) on Werkzeug {version('werkzeug')}'s development server",
+            argv=(PYTHON, "-m", "flask", "--app", "greeter.flask_twin", "run", "--host", HOST, "--port", "0"),
+            ready=r"Running on (?P<origin>http://\S+)",
+        ),
+        conditions="`flask run`: threaded, a thread per connection, each request logged",
+    )
+
+
+def flask_gunicorn(worker_class: str = "sync") -> Contender:
+    threads = ("--threads", str(WAIT_THREADS)) if worker_class == "gthread" else ()
+    return Contender(
+        key=f"flask-gunicorn-{worker_class}",
+        spec=ServerSpec(
+            name=f"the Flask twin on Gunicorn {version('gunicorn')} ({worker_class})",
+            argv=(
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "1",
+                "--worker-class",
+                worker_class,
+                *threads,
+                "--bind",
+                f"{HOST}:0",
+                "greeter.flask_twin:app",
+            ),
+            ready=r"Listening at: (?P<origin>http://\S+)",
+        ),
+        conditions=(
+            f"`gunicorn`: 1 {worker_class} worker"
+            + (f" with {WAIT_THREADS} threads" if threads else "")
+            + ", no access log (its default)"
+        ),
+    )
