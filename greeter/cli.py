@@ -156,10 +156,9 @@ def compare(as_json: bool, only_differences: bool, in_process: bool, list_differ
 
 
 async def _compare(*, in_process: bool) -> Comparison:
-    from greeter.comparison.contenders import quart_on_hypercorn, twin_on_werkzeug
     from greeter.comparison.corpus import load_corpus
     from greeter.comparison.run import compare_in_process, compare_over_http
-    from greeter.launch import all_running
+    from greeter.launch import all_running, greeter_on_hypercorn, twin_on_werkzeug
 
     cases = load_corpus()
     if in_process:
@@ -167,7 +166,7 @@ async def _compare(*, in_process: bool) -> Comparison:
         from greeter.flask_twin import create_flask_app
 
         return await compare_in_process(cases, create_flask_app(), create_app())
-    with all_running(twin_on_werkzeug(), quart_on_hypercorn()) as (twin, quart):
+    with all_running(twin_on_werkzeug(), greeter_on_hypercorn()) as (twin, quart):
         return await compare_over_http(cases, twin, quart)
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from greeter.resources import HYPERCORN_TOML
+
 HOST = "127.0.0.1"
 PYTHON = sys.executable  # the servers run in the environment greeter runs in
 START_TIMEOUT = 30.0
@@ -35,6 +37,24 @@ class ServerSpec:
     name: str
     argv: tuple[str, ...]
     ready: str  # a regular expression with a group `origin`
+
+
+def twin_on_werkzeug() -> ServerSpec:
+    """The Flask twin as `flask run` serves it: Werkzeug's development server, threaded."""
+    return ServerSpec(
+        name=f"the Flask twin (Flask {version('flask')}) on Werkzeug {version('werkzeug')}'s development server",
+        argv=(PYTHON, "-m", "flask", "--app", "greeter.flask_twin", "run", "--host", HOST, "--port", "0"),
+        ready=r"Running on (?P<origin>http://\S+)",
+    )
+
+
+def greeter_on_hypercorn(config: Path = HYPERCORN_TOML) -> ServerSpec:
+    """The Quart app as `greeter` serves it: Hypercorn with a settings file, the shipped one by default."""
+    return ServerSpec(
+        name=f"the Quart app (Quart {version('quart')}) on Hypercorn {version('hypercorn')} with {config.name}",
+        argv=(PYTHON, "-m", "greeter", "0", "--host", HOST, "--config", str(config)),
+        ready=r"serving (?P<origin>http://\S+)",
+    )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import multiprocessing
-import resource
 import signal
 import socket
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from hypercorn.config import Config
 from hypercorn.run import run as run_supervisor
 
 from greeter import create_app
+from greeter.limits import allow_many_connections
 from greeter.process import begin_shutdown
 
 APPLICATION_PATH = "greeter:app"
@@ -85,13 +85,6 @@ def run(config: Config, sock: socket.socket) -> int:
         serve_worker(config, sock)
         return 0
     return supervise(config, sock)
-
-
-def allow_many_connections() -> None:
-    """Raise the soft limit on open files to the hard one: each connection, and each live stream, is a file."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def supervise(config: Config, sock: socket.socket) -> int:

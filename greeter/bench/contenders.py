@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from greeter.launch import HOST, PYTHON, ServerSpec, version
+from greeter.launch import HOST, PYTHON, ServerSpec, greeter_on_hypercorn, twin_on_werkzeug, version
 from greeter.resources import HYPERCORN_TOML
 
 BARE_APP = "greeter.bench.bare_app:app"
@@ -24,11 +24,7 @@ class Contender:
 def greeter(config: Path = HYPERCORN_TOML) -> Contender:
     return Contender(
         key="greeter",
-        spec=ServerSpec(
-            name=f"greeter (Quart {version('quart')}) on Hypercorn {version('hypercorn')}",
-            argv=(PYTHON, "-m", "greeter", "0", "--host", HOST, "--config", str(config)),
-            ready=r"serving (?P<origin>http://\S+)",
-        ),
+        spec=greeter_on_hypercorn(config),
         conditions=f"`greeter` with {config.name}: 1 worker, its worker class and logging",
     )
 
@@ -57,11 +53,7 @@ def bare_asgi(config: Path = HYPERCORN_TOML) -> Contender:
 def flask_werkzeug() -> Contender:
     return Contender(
         key="flask-werkzeug",
-        spec=ServerSpec(
-            name=f"the Flask twin (Flask {version('flask')}) on Werkzeug {version('werkzeug')}'s development server",
-            argv=(PYTHON, "-m", "flask", "--app", "greeter.flask_twin", "run", "--host", HOST, "--port", "0"),
-            ready=r"Running on (?P<origin>http://\S+)",
-        ),
+        spec=twin_on_werkzeug(),
         conditions="`flask run`: threaded, a thread per connection, each request logged",
     )
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-import resource
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+from greeter.limits import allow_many_connections
 
 EVENT = re.compile(rb"data: ([^\n]*)\n\n")
 CONNECTING_AT_ONCE = 200  # connections opened in parallel: a burst of 10,000 SYNs would overflow the backlog
@@ -37,7 +38,7 @@ class _Arrivals:
 
 async def watch(host: str, port: int, *, viewers: int, ticks: int, timeout: float) -> StreamResult:
     """Connect `viewers` streams, then record when each of the next `ticks` events reaches each of them."""
-    _allow_many_connections()
+    allow_many_connections()  # the client holds one file per viewer, as the server does
     arrivals = _Arrivals()
     measuring = asyncio.Event()
     gate = asyncio.Semaphore(CONNECTING_AT_ONCE)
@@ -113,9 +114,3 @@ async def _read(reader: asyncio.StreamReader, arrivals: _Arrivals, measuring: as
     except OSError:
         pass
     arrivals.dropped += 1  # the stream ended before the measurement did (a cancelled reader never gets here)
-
-
-def _allow_many_connections() -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))

@@ -1,4 +1,4 @@
-"""What is compared of an answer, and how: the five things a client acts on, made comparable across servers."""
+"""What is compared of an answer, and how: what a client acts on, made comparable across servers."""
 
 from __future__ import annotations
 
