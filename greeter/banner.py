@@ -22,11 +22,12 @@ class Listening:
     server_name: str  # this machine's name, for URLs reachable from elsewhere
     user: str
     ssh_connection: str | None  # $SSH_CONNECTION: set when the session came in over SSH
+    scheme: str = "http"  # https with --certfile/--keyfile
 
 
-def url_for(host: str, port: int) -> str:
+def url_for(host: str, port: int, scheme: str = "http") -> str:
     """The URL of a host and port, IPv6 addresses in brackets."""
-    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+    return f"{scheme}://[{host}]:{port}/" if ":" in host else f"{scheme}://{host}:{port}/"
 
 
 def banner_lines(facts: Listening) -> list[str]:
@@ -34,16 +35,16 @@ def banner_lines(facts: Listening) -> list[str]:
     workers = "1 worker" if facts.workers == 1 else f"{facts.workers} workers"
     lines = [f"greeter: pid {facts.pid}, {workers} of class {facts.worker_class}, Ctrl+C to stop"]
     if facts.host in ALL_INTERFACES:
-        lines.append(f"  serving {url_for(facts.server_name, facts.port)} on all interfaces")
-        lines.append(f"  on this machine: {url_for('127.0.0.1', facts.port)}")
+        lines.append(f"  serving {url_for(facts.server_name, facts.port, facts.scheme)} on all interfaces")
+        lines.append(f"  on this machine: {url_for('127.0.0.1', facts.port, facts.scheme)}")
     else:
-        lines.append(f"  serving {url_for(facts.host, facts.port)}")
+        lines.append(f"  serving {url_for(facts.host, facts.port, facts.scheme)}")
     if facts.ssh_connection:
         # sshd opens the tunnel's far end on this machine, so loopback reaches a loopback-only server
         target = "localhost" if facts.host in ALL_INTERFACES | LOOPBACK else facts.host
         target = f"[{target}]" if ":" in target else target
         lines.append(
             f"  from your laptop: ssh -L {LAPTOP_PORT}:{target}:{facts.port} {facts.user}@{facts.server_name}"
-            f" and open http://localhost:{LAPTOP_PORT}/"
+            f" and open {facts.scheme}://localhost:{LAPTOP_PORT}/"
         )
     return lines

@@ -15,11 +15,11 @@ import click
 
 from greeter.banner import Listening, banner_lines
 from greeter.bench.wrk import WrkFailed
-from greeter.hypercorn_config import ConfigError, load_hypercorn_config
+from greeter.hypercorn_config import ConfigError, load_hypercorn_config, use_tls
 from greeter.launch import ServerStartError
 from greeter.ports import PortError, parse_port, port_for_uid, uid_port_note
 from greeter.resources import HYPERCORN_TOML
-from greeter.serve import EarlyStop, ServeError, hand_over, listen, run
+from greeter.serve import EarlyStop, ServeError, hand_over, is_loopback, listen, run
 
 if TYPE_CHECKING:
     from greeter.comparison.run import Comparison
@@ -73,6 +73,18 @@ def cli() -> None:
 @click.option("--reload", is_flag=True, help="Restart when a source file changes.")
 @click.option("--debug", is_flag=True, help="Debug mode: tracebacks in the browser, templates reread on change.")
 @click.option(
+    "--allow-remote-debug", is_flag=True, help="Allow --debug on an address other machines can reach (unsafe)."
+)
+@click.option(
+    "--proxy-hops",
+    type=click.IntRange(min=0),
+    help="Reverse proxies in front whose X-Forwarded-* headers to believe (also GREETER_PROXY_HOPS; default 0).",
+)
+@click.option(
+    "--certfile", type=click.Path(path_type=Path, dir_okay=False), help="TLS certificate (PEM): serve HTTPS and HTTP/2."
+)
+@click.option("--keyfile", type=click.Path(path_type=Path, dir_okay=False), help="The certificate's private key (PEM).")
+@click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -87,15 +99,27 @@ def serve(
     workers: int,
     reload: bool,
     debug: bool,
+    allow_remote_debug: bool,
+    proxy_hops: int | None,
+    certfile: Path | None,
+    keyfile: Path | None,
     config_path: Path,
 ) -> None:
     """Serve greeter with Hypercorn on PORT, by default the port equal to your UID."""
+    if debug and not allow_remote_debug and not is_loopback(host):
+        raise click.UsageError(
+            f"--debug shows tracebacks to whoever can reach {host}; serve on 127.0.0.1 (and use an SSH tunnel),"
+            " or add --allow-remote-debug if every machine there is yours."
+        )
     port = _chosen_port(port_argument, port_option)
-    config = load_hypercorn_config(config_path)
-    sock = listen(host, port)
+    # read by the app's settings in this process and in every worker Hypercorn starts
     if debug:
-        # read by the app's settings in this process and in every worker Hypercorn starts
         os.environ["GREETER_DEBUG"] = "true"
+    if proxy_hops is not None:
+        os.environ["GREETER_PROXY_HOPS"] = str(proxy_hops)
+    config = load_hypercorn_config(config_path)
+    use_tls(config, certfile, keyfile)
+    sock = listen(host, port)
     listening = Listening(
         host=host,
         port=sock.getsockname()[1],
@@ -105,6 +129,7 @@ def serve(
         server_name=socket.getfqdn(),
         user=getpass.getuser(),
         ssh_connection=os.environ.get("SSH_CONNECTION"),
+        scheme="https" if config.ssl_enabled else "http",
     )
     hand_over(config, workers=workers, reload=reload)
     EarlyStop.catch()  # the banner says "serving": a stop from now on is graceful

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import ssl
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,3 +72,22 @@ def load_hypercorn_config(path: Path) -> Config:
     if problems:
         raise ConfigError(f"config file {path} has a wrong value: {'; '.join(problems)}")
     return Config.from_mapping(settings)
+
+
+def use_tls(config: Config, certfile: Path | None, keyfile: Path | None) -> None:
+    """Serve HTTPS (and HTTP/2, by ALPN) with the command line's certificate and key, checked before serving."""
+    if (certfile is None) != (keyfile is None):
+        raise ConfigError("HTTPS needs both --certfile and --keyfile")
+    if certfile is not None and keyfile is not None:
+        config.certfile, config.keyfile = str(certfile), str(keyfile)
+    if not config.ssl_enabled:
+        return
+    try:
+        config.create_ssl_context()  # what each worker does at start: a bad file fails here, in one sentence
+    except ssl.SSLError:  # an OSError too, so caught first
+        reason = "they are not a PEM certificate and its private key"
+    except OSError as error:
+        reason = error.strerror or str(error)
+    else:
+        return
+    raise ConfigError(f"cannot serve HTTPS with certificate {config.certfile} and key {config.keyfile}: {reason}")

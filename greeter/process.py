@@ -12,7 +12,7 @@ from importlib import metadata
 from typing import Any
 
 from jinja2 import Template
-from quart import Blueprint, Quart, Response, current_app, render_template, request
+from quart import Blueprint, Quart, Response, current_app, render_template, request, url_for
 from quart.signals import template_rendered
 
 from greeter.process_state import ProcessState, count_template_reads, describe_event_loop
@@ -48,7 +48,9 @@ def figures(app: Quart) -> dict[str, Any]:
 
 @bp.route("/process/")
 async def process_page() -> str:
-    return await render_template("process.html", figures=figures(current_app), stream_url="/process/stream")
+    return await render_template(
+        "process.html", figures=figures(current_app), stream_url=url_for("process.process_stream")
+    )
 
 
 @bp.route("/process/stream")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
 import multiprocessing
 import signal
 import socket
@@ -43,6 +44,16 @@ class EarlyStop:
 
 class ServeError(Exception):
     """The machine refuses to serve (a port in use, an address it does not have): one sentence, exit status 1."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach the address (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to an address others reach
+        return False
 
 
 def listen(host: str, port: int) -> socket.socket:

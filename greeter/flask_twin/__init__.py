@@ -1,34 +1,42 @@
 """The Flask twin: the same rules, view names and templates as the Quart app, synchronous.
 
-It mirrors the Quart package file for file: greeter/__init__.py, views.py and process.py have their twins here,
-so `diff greeter/views.py greeter/flask_twin/views.py` shows exactly what async changes. Serve it with
-`flask --app greeter.flask_twin run`.
+It mirrors the Quart package file for file: greeter/__init__.py, views.py, process.py and guard.py have their
+twins here, so `diff greeter/views.py greeter/flask_twin/views.py` shows exactly what async changes. Serve it
+with `flask --app greeter.flask_twin run`.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from greeter.resources import TEMPLATES_DIR
-from greeter.settings import configure
+from greeter.settings import SettingsError, configure
 
 
 def create_flask_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Create the Flask twin: settings, the routes, and the process's own figures."""
+    """Create the Flask twin: settings, the routes, the process's own figures, and the guard on every request."""
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR))
     configure(app.config, test_config)
 
     # imported here, not at the top, so a view module can never import a half-built package
-    from greeter.flask_twin import process, views
+    from greeter.flask_twin import guard, process, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(process.bp)
     process.init_app(app)
+    guard.init_app(app)  # after process: a refused request is still counted, and its count closed
+    if hops := app.config["PROXY_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)  # type: ignore[method-assign]
     return app
 
 
-# what `flask --app greeter.flask_twin run` serves
-app = create_flask_app()
+# what `flask --app greeter.flask_twin run` serves; a GREETER_* setting it cannot use: one sentence, not a traceback
+try:
+    app = create_flask_app()
+except SettingsError as error:
+    sys.exit(f"greeter: {error}")

@@ -1,0 +1,32 @@
+"""Safety on every request of the Flask twin: the Host check first, the security headers last.
+
+greeter/guard.py is the same, async.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+from greeter.resources import TEMPLATES_DIR
+from greeter.security import UNTRUSTED_HOST_MESSAGE, host_is_served, security_headers
+
+PLAIN_TEXT = "text/plain; charset=utf-8"
+
+
+def init_app(app: Flask) -> None:
+    """Refuse hosts outside GREETER_TRUSTED_HOSTS, and give every response the security headers."""
+    headers = security_headers(TEMPLATES_DIR)
+    trusted_hosts = app.config["TRUSTED_HOSTS"]
+
+    # before routing's redirects are raised, so an untrusted Host never reaches a Location header
+    @app.before_request
+    def refuse_untrusted_host() -> tuple[str, int, dict[str, str]] | None:
+        if host_is_served(request.headers.get("Host"), trusted_hosts):
+            return None
+        return UNTRUSTED_HOST_MESSAGE, 400, {"Content-Type": PLAIN_TEXT}
+
+    # after_request also runs for 404, 405, redirects and error pages, so no answer goes out without them
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        response.headers.update(headers)
+        return response
