@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,7 +9,7 @@ from quart import Quart
 
 from greeter.proxy import trust_proxies
 from greeter.resources import TEMPLATES_DIR
-from greeter.settings import SettingsError, configure
+from greeter.settings import SettingsError, configure, refuse
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
@@ -34,4 +33,4 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
 try:
     app = create_app()
 except SettingsError as error:
-    sys.exit(f"greeter: {error}")
+    refuse(error)

@@ -52,4 +52,5 @@ def security_headers(templates_dir: Path) -> Mapping[str, str]:
 
 def host_is_served(host: str | None, trusted_hosts: Collection[str] | None) -> bool:
     """Whether a request's Host is one the app answers for: any host unless GREETER_TRUSTED_HOSTS names some."""
-    return trusted_hosts is None or host_is_trusted(host, trusted_hosts)
+    # host names are case-insensitive; Werkzeug's check compares them as written
+    return trusted_hosts is None or host_is_trusted(host.lower() if host else host, trusted_hosts)

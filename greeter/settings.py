@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from flask.config import Config  # Quart's Config subclasses it, so one loader serves both apps
 
@@ -16,10 +17,17 @@ DEFAULTS: Mapping[str, Any] = {
     "TRUSTED_HOSTS": None,  # Host names served, e.g. "example.org,.example.org"; other hosts get 400. None: any
 }
 ENV_PREFIX = "GREETER"
+SERVED_HOSTS = "SERVED_HOSTS"  # where the checked TRUSTED_HOSTS list ends up: greeter.security reads it
 
 
 class SettingsError(Exception):
     """A setting that cannot be used: one sentence naming it, exit status 2."""
+
+
+def refuse(error: SettingsError) -> NoReturn:
+    """Stop the process as for any other bad config: one sentence on stderr, exit status 2, no traceback."""
+    print(f"greeter: {error}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def configure(config: Config, test_config: Mapping[str, Any] | None) -> None:
@@ -29,7 +37,10 @@ def configure(config: Config, test_config: Mapping[str, Any] | None) -> None:
     if test_config is not None:
         config.from_mapping(test_config)
     config["PROXY_HOPS"] = _proxy_hops(config["PROXY_HOPS"])
-    config["TRUSTED_HOSTS"] = _trusted_hosts(config["TRUSTED_HOSTS"])
+    # kept under another key: Flask 3.1 would also run its own TRUSTED_HOSTS check (Quart has none), and
+    # that one is case-sensitive, so the twin would answer Host: Example.org differently from the Quart app
+    config[SERVED_HOSTS] = _trusted_hosts(config["TRUSTED_HOSTS"])
+    config["TRUSTED_HOSTS"] = None
 
 
 def _proxy_hops(value: object) -> int:
@@ -44,7 +55,7 @@ def _trusted_hosts(value: object) -> list[str] | None:
         return None
     names = value.split(",") if isinstance(value, str) else value
     if isinstance(names, list) and all(isinstance(name, str) for name in names):
-        cleaned = [name.strip() for name in names if name.strip()]
+        cleaned = [name.strip().lower() for name in names if name.strip()]
         if cleaned:
             return cleaned
     raise SettingsError(

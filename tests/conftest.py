@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import json
 import os
 import re
@@ -10,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from flask.testing import FlaskClient
 from playwright.async_api import Browser, async_playwright
 from quart import Quart
 from quart.testing import QuartClient
+from werkzeug.datastructures import Headers
 
 from greeter import create_app
 from greeter.flask_twin import create_flask_app
@@ -52,6 +55,52 @@ def flask_app() -> Flask:
 @pytest.fixture
 def flask_client(flask_app: Flask) -> FlaskClient:
     return flask_app.test_client()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer from either app's test client, in one shape."""
+
+    status: int
+    headers: Headers  # names in any case, as a client reads them
+    text: str
+
+
+Fetch = Callable[..., Awaitable[Answer]]
+
+
+def fetcher(app: Quart | Flask) -> Fetch:
+    """`await fetch(path, method=..., headers=...)` through the app's own test client, Quart or Flask alike."""
+    if isinstance(app, Quart):
+        quart_client = app.test_client()
+        assert isinstance(quart_client, QuartClient)  # the protocol Quart declares lacks open()'s defaults
+
+        async def fetch_quart(path: str, *, method: str = "GET", headers: dict[str, str] | None = None) -> Answer:
+            response = await quart_client.open(path, method=method, headers=headers)
+            return Answer(response.status_code, response.headers, await response.get_data(as_text=True))
+
+        return fetch_quart
+    flask_client = app.test_client()
+
+    async def fetch_flask(path: str, *, method: str = "GET", headers: dict[str, str] | None = None) -> Answer:
+        response = flask_client.open(path, method=method, headers=headers)
+        return Answer(response.status_code, response.headers, response.get_data(as_text=True))
+
+    return fetch_flask
+
+
+APP_FACTORIES: dict[str, Callable[..., Quart | Flask]] = {"quart": create_app, "flask": create_flask_app}
+
+
+@pytest.fixture(params=list(APP_FACTORIES))
+def make_fetch(request: pytest.FixtureRequest) -> Callable[..., Fetch]:
+    """Each test runs against both apps: `make_fetch({"PROXY_HOPS": 1})` is a fetch for one with that config."""
+    factory = APP_FACTORIES[request.param]
+
+    def make(config: dict[str, Any] | None = None) -> Fetch:
+        return fetcher(factory({"TESTING": True, **(config or {})}))
+
+    return make
 
 
 def command_path(name: str) -> str:
@@ -143,7 +192,7 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
 
 
 # the greeter banner's URL line; used to learn the real port when serving on port 0
-GREETER_READY = r"serving (?P<url>http://\S+)"
+GREETER_READY = r"serving (?P<url>https?://\S+)"
 # what Hypercorn and Werkzeug's development server both log once they listen
 RUNNING_ON = r"Running on (?P<url>http://\S+)"
 
@@ -190,3 +239,45 @@ async def browser() -> AsyncIterator[Browser]:
         )
         yield chromium
         await chromium.close()
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A self-signed certificate for localhost and 127.0.0.1, and its key, in PEM files."""
+
+    certfile: Path
+    keyfile: Path
+
+
+@pytest.fixture(scope="session")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)  # self-signed: it vouches for itself, and the test client trusts exactly it
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    pair = Certificate(folder / "cert.pem", folder / "key.pem")
+    pair.certfile.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    pair.keyfile.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return pair

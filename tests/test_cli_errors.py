@@ -86,3 +86,47 @@ def test_config_that_is_not_toml_exits_2(tmp_path: Path) -> None:
     config = tmp_path / "broken.toml"
     config.write_text("workers = [\n")
     assert_one_sentence(run_greeter("0", "--config", str(config)), 2, "is not valid TOML")
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.1", "greeter.example"])
+def test_debug_off_loopback_is_refused(host: str) -> None:
+    result = run_greeter("0", "--debug", "--host", host)
+    assert_one_sentence(result, 2, f"--debug shows tracebacks to whoever can reach {host}")
+    assert "--allow-remote-debug" in result.stderr
+
+
+def test_debug_off_loopback_goes_on_when_forced() -> None:
+    # forced, the refusal is gone: what stops it now is the address, which no machine has
+    result = run_greeter("0", "--debug", "--allow-remote-debug", "--host", "192.0.2.1")
+    assert_one_sentence(result, 1, "cannot listen on 192.0.2.1")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("GREETER_PROXY_HOPS", "two", "GREETER_PROXY_HOPS must be a whole number of proxies"),
+        ("GREETER_TRUSTED_HOSTS", ",", "GREETER_TRUSTED_HOSTS must name one host or more"),
+    ],
+)
+def test_unusable_setting_in_the_environment_exits_2(name: str, value: str, words: str) -> None:
+    assert_one_sentence(run_greeter("0", env={name: value}), 2, words)
+
+
+def test_https_needs_both_files(tmp_path: Path) -> None:
+    assert_one_sentence(
+        run_greeter("0", "--certfile", str(tmp_path / "c.pem")), 2, "needs both --certfile and --keyfile"
+    )
+
+
+def test_https_with_a_missing_certificate_exits_2(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.pem"
+    result = run_greeter("0", "--certfile", str(missing), "--keyfile", str(missing))
+    assert_one_sentence(result, 2, f"cannot serve HTTPS with certificate {missing}")
+    assert "No such file or directory" in result.stderr
+
+
+def test_https_with_files_that_are_not_pem_exits_2(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n")
+    result = run_greeter("0", "--certfile", str(junk), "--keyfile", str(junk))
+    assert_one_sentence(result, 2, "they are not a PEM certificate and its private key")

@@ -7,7 +7,6 @@ with `flask --app greeter.flask_twin run`.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +14,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from greeter.resources import TEMPLATES_DIR
-from greeter.settings import SettingsError, configure
+from greeter.settings import SettingsError, configure, refuse
 
 
 def create_flask_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -39,4 +38,4 @@ def create_flask_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 try:
     app = create_flask_app()
 except SettingsError as error:
-    sys.exit(f"greeter: {error}")
+    refuse(error)

@@ -9,6 +9,7 @@ from flask import Flask, Response, request
 
 from greeter.resources import TEMPLATES_DIR
 from greeter.security import UNTRUSTED_HOST_MESSAGE, host_is_served, security_headers
+from greeter.settings import SERVED_HOSTS
 
 PLAIN_TEXT = "text/plain; charset=utf-8"
 
@@ -16,7 +17,7 @@ PLAIN_TEXT = "text/plain; charset=utf-8"
 def init_app(app: Flask) -> None:
     """Refuse hosts outside GREETER_TRUSTED_HOSTS, and give every response the security headers."""
     headers = security_headers(TEMPLATES_DIR)
-    trusted_hosts = app.config["TRUSTED_HOSTS"]
+    trusted_hosts = app.config[SERVED_HOSTS]
 
     # before routing's redirects are raised, so an untrusted Host never reaches a Location header
     @app.before_request
