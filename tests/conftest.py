@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,28 +168,45 @@ class Server:
 StartServer = Callable[..., Server]
 
 
-@pytest.fixture
-def start_server(tmp_path: Path) -> Iterator[StartServer]:
-    """Start a command as a server; every server still running at teardown is stopped."""
+@contextmanager
+def server_starter(folder: Path) -> Iterator[StartServer]:
+    """Start commands as servers, their output in `folder`; every one still running at the end is stopped."""
     servers: list[Server] = []
 
     def start(argv: list[str], ready: str, *, env: dict[str, str] | None = None, cwd: Path = REPO_ROOT) -> Server:
+        """Start and wait for `ready` in the output; its group `url`, if it has one, is the server's base URL."""
         number = len(servers)
-        stdout_path, stderr_path = tmp_path / f"server{number}.out", tmp_path / f"server{number}.err"
+        stdout_path, stderr_path = folder / f"server{number}.out", folder / f"server{number}.err"
         with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
             process = subprocess.Popen(
                 argv, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=cwd, env={**os.environ, **(env or {})}
             )
         server = Server(process, stdout_path, stderr_path)
         servers.append(server)
-        server.base_url = server.wait_for(ready).group("url").rstrip("/")
+        server.base_url = (server.wait_for(ready).groupdict().get("url") or "").rstrip("/")
         return server
 
-    yield start
-    for server in servers:
-        if server.process.poll() is None:
-            server.process.kill()
-        server.process.wait(timeout=STOP_TIMEOUT)
+    try:
+        yield start
+    finally:
+        for server in servers:
+            if server.process.poll() is None:
+                server.process.kill()
+            server.process.wait(timeout=STOP_TIMEOUT)
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[StartServer]:
+    """Start a command as a server for one test."""
+    with server_starter(tmp_path) as start:
+        yield start
+
+
+@pytest.fixture(scope="module")
+def start_module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartServer]:
+    """Start a command as a server for every test of a module."""
+    with server_starter(tmp_path_factory.mktemp("servers")) as start:
+        yield start
 
 
 # the greeter banner's URL line; used to learn the real port when serving on port 0
@@ -271,7 +289,7 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
             x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
             critical=False,
         )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     folder = tmp_path_factory.mktemp("tls")

@@ -1,4 +1,4 @@
-"""Names are always escaped: any Unicode name comes back as `Hello ` + escape(name) + `, nice to meet you!` in both apps."""
+"""Names are always escaped: in both apps any Unicode name comes back as `Hello {escape(name)}, nice to meet you!`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from greeter.flask_twin import create_flask_app
 
 # one app each for every example: the property is about the view, not about a fresh process
 QUART, FLASK = fetcher(create_app()), fetcher(create_flask_app())
-# any character a URL can carry (UTF-8: no lone surrogates) but "/", which ends the <name> segment (a name with one is a different path: 404 in both)
+# any character a URL can carry (UTF-8: no lone surrogates) but "/", which ends the <name> segment: a name
+# with one is a different path, 404 in both
 NAMES = st.text(st.characters(codec="utf-8", exclude_characters="/"), min_size=1, max_size=60)
 
 

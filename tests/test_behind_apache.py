@@ -1,0 +1,229 @@
+"""Production mode: a real Apache httpd on loopback relays to Hypercorn, with the config files the README shows.
+
+Three sites on one Apache: deploy/apache/greeter-root.conf at the root (HTTP), greeter-prefix.conf under
+/~student/greeter/ (HTTPS: Apache ends TLS, as on a course server), and greeter-balancer.conf in front of two
+greeter servers. Clients connect from 127.0.0.2, so the client's address and Apache's (127.0.0.1) differ.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import ssl
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import (
+    GREETER_READY,
+    REPO_ROOT,
+    Certificate,
+    Server,
+    StartServer,
+    command_path,
+    require_tool,
+)
+
+DEPLOY = REPO_ROOT / "deploy" / "apache"
+MODULES = "/usr/lib/apache2/modules"
+CLIENT_ADDRESS = "127.0.0.2"  # loopback too; Apache itself reaches greeter from 127.0.0.1
+PREFIX = "/~student/greeter"
+HTTP_TIMEOUT = 10.0
+TICK_SECONDS = "0.2"
+PAGES = {
+    "/": "Hello World!",
+    "/index": "Hello World!",
+    "/hello/": "Greetings and Felicitations",
+    "/hello/Ann%20%3Cb%3E": "Hello Ann &lt;b&gt;, nice to meet you!",
+    "/hail/": "<h1>Hail</h1>\n<p>Greetings and Felicitations, <em>honored</em> guest!</p>",
+}
+REQUEST_ROW = re.compile(r'data-figure="client">([^<]*)</span> to <span data-figure="url_root">([^<]*)<')
+PAGE_PID = re.compile(r'<strong data-figure="pid">(\d+)</strong>')
+
+
+@dataclass(frozen=True)
+class Site:
+    """Apache, and the greeter servers behind it."""
+
+    root: str  # greeter-root.conf, over HTTP
+    prefixed: str  # greeter-prefix.conf, over HTTPS, ending in the prefix
+    balanced: str  # greeter-balancer.conf, over HTTP
+    backend: Server  # behind root and prefixed
+    members: tuple[Server, Server]  # behind balanced
+    certificate: Certificate
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def host_port(server: Server) -> str:
+    return server.base_url.removeprefix("http://")
+
+
+def apache_config(folder: Path, ports: dict[str, int], site_backends: dict[str, str], certificate: Certificate) -> str:
+    """A minimal httpd.conf around the deploy files: only what they need, logs in the test's folder."""
+    modules = ["mpm_event", "authz_core", "headers", "ssl", "proxy", "proxy_http", "proxy_balancer"]
+    modules += ["slotmem_shm", "lbmethod_byrequests"]
+    loads = "\n".join(f"LoadModule {name}_module {MODULES}/mod_{name}.so" for name in modules)
+    defines = "\n".join(f"Define {name} {value}" for name, value in site_backends.items())
+    # as root, Apache must hand its workers to an unprivileged user
+    user = "User www-data\nGroup www-data" if os.geteuid() == 0 else ""
+    return f"""
+ServerRoot {folder}
+ServerName 127.0.0.1
+PidFile {folder}/httpd.pid
+DefaultRuntimeDir {folder}
+ErrorLog /dev/stderr
+LogLevel notice
+{user}
+{loads}
+{defines}
+Listen 127.0.0.1:{ports["root"]}
+Listen 127.0.0.1:{ports["prefixed"]}
+Listen 127.0.0.1:{ports["balanced"]}
+<VirtualHost 127.0.0.1:{ports["root"]}>
+    Include {DEPLOY}/greeter-root.conf
+</VirtualHost>
+<VirtualHost 127.0.0.1:{ports["prefixed"]}>
+    SSLEngine on
+    SSLCertificateFile {certificate.certfile}
+    SSLCertificateKeyFile {certificate.keyfile}
+    Include {DEPLOY}/greeter-prefix.conf
+</VirtualHost>
+<VirtualHost 127.0.0.1:{ports["balanced"]}>
+    Include {DEPLOY}/greeter-balancer.conf
+</VirtualHost>
+"""
+
+
+@pytest.fixture(scope="module")
+def site(start_module_server: StartServer, tmp_path_factory: pytest.TempPathFactory, self_signed: Certificate) -> Site:
+    apache = require_tool("apache2", "apt-get install apache2")
+    greeter = [command_path("greeter"), "0", "--proxy-hops", "1"]
+    tick = {"GREETER_PROCESS_TICK_SECONDS": TICK_SECONDS}
+    backend = start_module_server(greeter, GREETER_READY, env=tick)
+    members = (start_module_server(greeter, GREETER_READY), start_module_server(greeter, GREETER_READY))
+    folder = tmp_path_factory.mktemp("apache")
+    folder.chmod(0o755)  # Apache's workers run as www-data
+    ports = {name: free_port() for name in ("root", "prefixed", "balanced")}
+    backends = {
+        "GREETER_BACKEND": host_port(backend),
+        "GREETER_BACKEND_1": host_port(members[0]),
+        "GREETER_BACKEND_2": host_port(members[1]),
+    }
+    (folder / "httpd.conf").write_text(apache_config(folder, ports, backends, self_signed))
+    start_module_server([apache, "-f", str(folder / "httpd.conf"), "-DFOREGROUND"], "resuming normal operations")
+    return Site(
+        root=f"http://127.0.0.1:{ports['root']}",
+        prefixed=f"https://localhost:{ports['prefixed']}{PREFIX}",
+        balanced=f"http://127.0.0.1:{ports['balanced']}",
+        backend=backend,
+        members=members,
+        certificate=self_signed,
+    )
+
+
+@pytest.fixture
+async def browser_like(site: Site) -> AsyncIterator[httpx.AsyncClient]:
+    """A client from 127.0.0.2 that trusts the site's certificate and follows no redirects by itself."""
+    transport = httpx.AsyncHTTPTransport(
+        local_address=CLIENT_ADDRESS, verify=ssl.create_default_context(cafile=str(site.certificate.certfile))
+    )
+    async with httpx.AsyncClient(transport=transport, timeout=HTTP_TIMEOUT) as client:
+        yield client
+
+
+@pytest.mark.parametrize("public", ["root", "prefixed"])
+async def test_every_page_renders_through_apache(site: Site, browser_like: httpx.AsyncClient, public: str) -> None:
+    base = getattr(site, public)
+    for path, body in PAGES.items():
+        response = await browser_like.get(base + path)
+        assert (response.status_code, response.text) == (200, body), path
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        assert response.headers["x-content-type-options"] == "nosniff"
+    greet = await browser_like.get(base + "/greet/")
+    assert greet.status_code == 200
+    assert "<h1>Hail</h1>" in greet.text and greet.text.startswith("<!doctype html>")
+    process = await browser_like.get(base + "/process/")
+    assert process.status_code == 200
+    assert PAGE_PID.search(process.text)[1] == str(site.backend.process.pid)  # type: ignore[index]
+    assert (await browser_like.get(base + "/no/such/page")).status_code == 404
+
+
+@pytest.mark.parametrize("public", ["root", "prefixed"])
+async def test_redirects_go_to_the_public_url(site: Site, browser_like: httpx.AsyncClient, public: str) -> None:
+    base = getattr(site, public)
+    response = await browser_like.get(base + "/hello?name=Ann")
+    assert response.status_code == 308
+    # the public scheme, host, port and prefix: never the internal address greeter listens on
+    assert response.headers["location"] == f"{base}/hello/?name=Ann"
+    assert host_port(site.backend) not in response.text
+    assert (await browser_like.get(response.headers["location"])).text == "Greetings and Felicitations"
+
+
+async def test_the_app_sees_the_real_client_and_scheme(site: Site, browser_like: httpx.AsyncClient) -> None:
+    forged = {
+        "X-Forwarded-For": "198.51.100.66",
+        "X-Forwarded-Proto": "gopher",
+        "X-Forwarded-Host": "evil.example",
+        "X-Forwarded-Prefix": "/evil",
+    }
+    for base, scheme in ((site.prefixed, "https"), (site.root, "http")):
+        page = await browser_like.get(f"{base}/process/", headers=forged)
+        client, root = REQUEST_ROW.search(page.text).groups()  # type: ignore[union-attr]
+        assert client == CLIENT_ADDRESS  # not Apache's 127.0.0.1, nor the address the client made up
+        assert root == f"{base}/"
+        assert root.startswith(f"{scheme}://")
+
+
+async def test_the_page_links_its_stream_under_the_prefix(site: Site, browser_like: httpx.AsyncClient) -> None:
+    page = await browser_like.get(f"{site.prefixed}/process/")
+    assert f'data-stream="{PREFIX}/process/stream"' in page.text
+
+
+async def test_the_live_stream_is_not_buffered_by_apache(site: Site, browser_like: httpx.AsyncClient) -> None:
+    # ticks every 0.2 s, and each event is a few hundred bytes: were Apache to buffer, none would arrive
+    uptimes: list[str] = []
+    async with browser_like.stream("GET", f"{site.prefixed}/process/stream") as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        async for line in response.aiter_lines():
+            if line.startswith("data: "):
+                uptimes.append(json.loads(line.removeprefix("data: "))["uptime"])
+            if len(set(uptimes)) == 3:
+                break
+    assert len(set(uptimes)) == 3
+
+
+async def test_the_balancer_spreads_requests_over_two_processes(site: Site, browser_like: httpx.AsyncClient) -> None:
+    pids = set()
+    for _ in range(6):
+        page = await browser_like.get(f"{site.balanced}/process/")
+        assert page.status_code == 200
+        pids.add(int(PAGE_PID.search(page.text)[1]))  # type: ignore[index]
+    assert pids == {member.process.pid for member in site.members}
+    redirect = await browser_like.get(f"{site.balanced}/hello")
+    assert redirect.headers["location"] == f"{site.balanced}/hello/"
+
+
+async def test_without_proxy_hops_the_app_believes_no_forwarded_header(
+    start_server: StartServer, browser_like: httpx.AsyncClient
+) -> None:
+    direct = start_server([command_path("greeter"), "0"], GREETER_READY)
+    forged = {
+        "X-Forwarded-For": "198.51.100.66",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "evil.example",
+        "X-Forwarded-Prefix": "/evil",
+    }
+    page = await browser_like.get(f"{direct.base_url}/process/", headers=forged)
+    assert REQUEST_ROW.search(page.text).groups() == (CLIENT_ADDRESS, f"{direct.base_url}/")  # type: ignore[union-attr]
+    redirect = await browser_like.get(f"{direct.base_url}/hello", headers=forged)
+    assert redirect.headers["location"] == f"{direct.base_url}/hello/"
