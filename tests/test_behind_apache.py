@@ -105,7 +105,7 @@ Listen 127.0.0.1:{ports["balanced"]}
 
 @pytest.fixture(scope="module")
 def site(start_module_server: StartServer, tmp_path_factory: pytest.TempPathFactory, self_signed: Certificate) -> Site:
-    apache = require_tool("apache2", "apt-get install apache2")
+    apache = require_tool("/usr/sbin/apache2", "apt-get install apache2")
     greeter = [command_path("greeter"), "0", "--proxy-hops", "1"]
     tick = {"GREETER_PROCESS_TICK_SECONDS": TICK_SECONDS}
     backend = start_module_server(greeter, GREETER_READY, env=tick)
