@@ -8,23 +8,22 @@ from __future__ import annotations
 from quart import Quart, Response, request
 
 from greeter.resources import TEMPLATES_DIR
-from greeter.security import UNTRUSTED_HOST_MESSAGE, host_is_served, security_headers
+from greeter.security import host_problem, security_headers
 from greeter.settings import SERVED_HOSTS
 
 PLAIN_TEXT = "text/plain; charset=utf-8"
 
 
 def init_app(app: Quart) -> None:
-    """Refuse hosts outside GREETER_TRUSTED_HOSTS, and give every response the security headers."""
+    """Refuse a missing, malformed or untrusted Host, and give every response the security headers."""
     headers = security_headers(TEMPLATES_DIR)
     trusted_hosts = app.config[SERVED_HOSTS]
 
-    # before routing's redirects are raised, so an untrusted Host never reaches a Location header
+    # before routing's redirects are raised, so a Host that is refused never reaches a Location header
     @app.before_request
     async def refuse_untrusted_host() -> tuple[str, int, dict[str, str]] | None:
-        if host_is_served(request.headers.get("Host"), trusted_hosts):
-            return None
-        return UNTRUSTED_HOST_MESSAGE, 400, {"Content-Type": PLAIN_TEXT}
+        problem = host_problem(request.headers.get("Host"), trusted_hosts)
+        return None if problem is None else (problem, 400, {"Content-Type": PLAIN_TEXT})
 
     # after_request also runs for 404, 405, redirects and error pages, so no answer goes out without them
     @app.after_request

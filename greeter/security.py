@@ -12,7 +12,11 @@ from werkzeug.sansio.utils import host_is_trusted
 
 # the one inline <style> and <script> of the templates: the policy allows exactly these, by their hashes
 INLINE_BLOCK = re.compile(r"<(?P<tag>style|script)>(?P<source>.*?)</(?P=tag)>", re.DOTALL)
-UNTRUSTED_HOST_MESSAGE = "Bad Request: this server does not answer for that host name.\n"
+# a name or IPv4 address, or an IPv6 address in brackets; then an optional port
+WELL_FORMED_HOST = re.compile(r"(?:[a-z0-9_.~-]+|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?")
+NO_HOST = "Bad Request: the request has no Host header.\n"
+MALFORMED_HOST = "Bad Request: the Host header is not a host name.\n"
+UNTRUSTED_HOST = "Bad Request: this server does not answer for that host name.\n"
 
 
 def inline_source_hashes(templates_dir: Path) -> dict[str, list[str]]:
@@ -50,7 +54,18 @@ def security_headers(templates_dir: Path) -> Mapping[str, str]:
     }
 
 
-def host_is_served(host: str | None, trusted_hosts: Collection[str] | None) -> bool:
-    """Whether a request's Host is one the app answers for: any host unless GREETER_TRUSTED_HOSTS names some."""
-    # host names are case-insensitive; Werkzeug's check compares them as written
-    return trusted_hosts is None or host_is_trusted(host.lower() if host else host, trusted_hosts)
+def host_problem(host: str | None, trusted_hosts: Collection[str] | None) -> str | None:
+    """Why the app will not answer a request's Host header, or None if it will.
+
+    Any well-formed host is answered unless GREETER_TRUSTED_HOSTS names some; a missing or malformed one is
+    refused, as it would otherwise end up in redirects as `http:///hello/`.
+    """
+    if not host:
+        return NO_HOST
+    host = host.lower()  # host names are case-insensitive; Werkzeug's check compares them as written
+    well_formed = WELL_FORMED_HOST.fullmatch(host)
+    if well_formed is None or not 0 < int(well_formed["port"] or 80) < 65536:
+        return MALFORMED_HOST
+    if trusted_hosts is not None and not host_is_trusted(host, trusted_hosts):
+        return UNTRUSTED_HOST
+    return None
