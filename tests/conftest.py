@@ -9,11 +9,13 @@ import os
 import re
 import shutil
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,8 +180,15 @@ def server_starter(folder: Path) -> Iterator[StartServer]:
         number = len(servers)
         stdout_path, stderr_path = folder / f"server{number}.out", folder / f"server{number}.err"
         with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+            # a session of its own: at the end the whole group is stopped, workers and children included
             process = subprocess.Popen(
-                argv, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=cwd, env={**os.environ, **(env or {})}
+                argv,
+                stdout=stdout,
+                stderr=stderr,
+                stdin=subprocess.DEVNULL,
+                cwd=cwd,
+                env={**os.environ, **(env or {})},
+                start_new_session=True,
             )
         server = Server(process, stdout_path, stderr_path)
         servers.append(server)
@@ -190,9 +199,17 @@ def server_starter(folder: Path) -> Iterator[StartServer]:
         yield start
     finally:
         for server in servers:
-            if server.process.poll() is None:
-                server.process.kill()
-            server.process.wait(timeout=STOP_TIMEOUT)
+            stop_group(server.process)
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server's whole process group: SIGTERM (Apache and nginx stop their children on it), then SIGKILL."""
+    with suppress(ProcessLookupError):  # the group is gone already
+        os.killpg(process.pid, signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=STOP_TIMEOUT)
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=STOP_TIMEOUT)
 
 
 @pytest.fixture
@@ -299,3 +316,46 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return pair
+
+
+# behind a proxy: clients connect from 127.0.0.2, so their address differs from the proxy's own 127.0.0.1
+CLIENT_ADDRESS = "127.0.0.2"
+PROXY_HTTP_TIMEOUT = 10.0
+# what the /process/ page says of the request it answers, and of the process that answered
+REQUEST_ROW = re.compile(r'data-figure="client">([^<]*)</span> to <span data-figure="url_root">([^<]*)<')
+PAGE_PID = re.compile(r'<strong data-figure="pid">(\d+)</strong>')
+
+
+def client_from_elsewhere(certificate: Certificate) -> httpx.AsyncClient:
+    """A client from 127.0.0.2 that trusts the test certificate and follows no redirects by itself."""
+    transport = httpx.AsyncHTTPTransport(
+        local_address=CLIENT_ADDRESS, verify=ssl.create_default_context(cafile=str(certificate.certfile))
+    )
+    return httpx.AsyncClient(transport=transport, timeout=PROXY_HTTP_TIMEOUT)
+
+
+def free_port() -> int:
+    """A loopback port free right now, for a server that cannot be told to take any (Apache, nginx)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def host_port(server: Server) -> str:
+    """127.0.0.1:PORT of a server on plain HTTP."""
+    return server.base_url.removeprefix("http://")
+
+
+async def assert_stream_is_not_buffered(client: httpx.AsyncClient, url: str) -> None:
+    """A proxy passes each event of /process/stream on as it comes: the first piece to arrive holds one or two
+    events, not the kilobytes (a dozen events and more) a buffering proxy would collect before sending any."""
+    events_per_piece: list[int] = []
+    async with client.stream("GET", url) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        async for piece in response.aiter_raw():
+            events_per_piece.append(piece.count(b"\ndata: ") + piece.startswith(b"data: "))
+            if sum(events_per_piece) >= 3:
+                break
+    assert events_per_piece[0] <= 3, events_per_piece  # 3: slack for a slow reader on a busy machine
+    assert sum(events_per_piece) >= 3

@@ -7,11 +7,7 @@ greeter servers. Clients connect from 127.0.0.2, so the client's address and Apa
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import socket
-import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,18 +15,24 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import (
+    CLIENT_ADDRESS,
     GREETER_READY,
+    PAGE_PID,
     REPO_ROOT,
+    REQUEST_ROW,
     Certificate,
     Server,
     StartServer,
+    assert_stream_is_not_buffered,
+    client_from_elsewhere,
     command_path,
+    free_port,
+    host_port,
     require_tool,
 )
 
 DEPLOY = REPO_ROOT / "deploy" / "apache"
 MODULES = "/usr/lib/apache2/modules"
-CLIENT_ADDRESS = "127.0.0.2"  # loopback too; Apache itself reaches greeter from 127.0.0.1
 PREFIX = "/~student/greeter"
 HTTP_TIMEOUT = 10.0
 TICK_SECONDS = "0.2"
@@ -41,8 +43,6 @@ PAGES = {
     "/hello/Ann%20%3Cb%3E": "Hello Ann &lt;b&gt;, nice to meet you!",
     "/hail/": "<h1>Hail</h1>\n<p>Greetings and Felicitations, <em>honored</em> guest!</p>",
 }
-REQUEST_ROW = re.compile(r'data-figure="client">([^<]*)</span> to <span data-figure="url_root">([^<]*)<')
-PAGE_PID = re.compile(r'<strong data-figure="pid">(\d+)</strong>')
 
 
 @dataclass(frozen=True)
@@ -55,16 +55,6 @@ class Site:
     backend: Server  # behind root and prefixed
     members: tuple[Server, Server]  # behind balanced
     certificate: Certificate
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def host_port(server: Server) -> str:
-    return server.base_url.removeprefix("http://")
 
 
 def apache_config(folder: Path, ports: dict[str, int], site_backends: dict[str, str], certificate: Certificate) -> str:
@@ -132,11 +122,7 @@ def site(start_module_server: StartServer, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture
 async def browser_like(site: Site) -> AsyncIterator[httpx.AsyncClient]:
-    """A client from 127.0.0.2 that trusts the site's certificate and follows no redirects by itself."""
-    transport = httpx.AsyncHTTPTransport(
-        local_address=CLIENT_ADDRESS, verify=ssl.create_default_context(cafile=str(site.certificate.certfile))
-    )
-    async with httpx.AsyncClient(transport=transport, timeout=HTTP_TIMEOUT) as client:
+    async with client_from_elsewhere(site.certificate) as client:
         yield client
 
 
@@ -189,17 +175,8 @@ async def test_the_page_links_its_stream_under_the_prefix(site: Site, browser_li
 
 
 async def test_the_live_stream_is_not_buffered_by_apache(site: Site, browser_like: httpx.AsyncClient) -> None:
-    # ticks every 0.2 s, and each event is a few hundred bytes: were Apache to buffer, none would arrive
-    uptimes: list[str] = []
-    async with browser_like.stream("GET", f"{site.prefixed}/process/stream") as response:
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("text/event-stream")
-        async for line in response.aiter_lines():
-            if line.startswith("data: "):
-                uptimes.append(json.loads(line.removeprefix("data: "))["uptime"])
-            if len(set(uptimes)) == 3:
-                break
-    assert len(set(uptimes)) == 3
+    # ticks every 0.2 s, a few hundred bytes an event
+    await assert_stream_is_not_buffered(browser_like, f"{site.prefixed}/process/stream")
 
 
 async def test_the_balancer_spreads_requests_over_two_processes(site: Site, browser_like: httpx.AsyncClient) -> None:

@@ -1,0 +1,52 @@
+"""The deployment files: the README shows each one as it is, and the systemd unit is one systemd accepts.
+
+Apache's and nginx's files run for real in test_behind_apache.py and test_behind_nginx.py.
+"""
+
+from __future__ import annotations
+
+import getpass
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, command_path, require_tool
+
+DEPLOY = REPO_ROOT / "deploy"
+README = (REPO_ROOT / "README.md").read_text()
+FILES = sorted(path for path in DEPLOY.rglob("*") if path.is_file())
+VERIFY_TIMEOUT = 60
+
+
+def test_there_are_deployment_files() -> None:
+    assert {path.relative_to(DEPLOY).as_posix() for path in FILES} == {
+        "apache/greeter-root.conf",
+        "apache/greeter-prefix.conf",
+        "apache/greeter-balancer.conf",
+        "nginx/greeter.conf",
+        "systemd/greeter.service",
+    }
+
+
+@pytest.mark.parametrize("path", FILES, ids=[path.name for path in FILES])
+def test_the_readme_shows_the_file_as_it_is(path: Path) -> None:
+    name = path.relative_to(REPO_ROOT).as_posix()
+    assert f"`{name}`" in README
+    assert path.read_text() in README
+
+
+def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
+    analyze = require_tool("systemd-analyze", "apt-get install systemd")
+    unit = (DEPLOY / "systemd" / "greeter.service").read_text()
+    # the shipped paths and user, made this machine's: systemd checks that the program and the user exist
+    here = (
+        unit.replace("/srv/greeter/.venv/bin/greeter", command_path("greeter"))
+        .replace("/srv/greeter", str(REPO_ROOT))
+        .replace("User=greeter", f"User={getpass.getuser()}")
+    )
+    (tmp_path / "greeter.service").write_text(here)
+    verified = subprocess.run(
+        [analyze, "verify", str(tmp_path / "greeter.service")], capture_output=True, text=True, timeout=VERIFY_TIMEOUT
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stderr.strip() == ""
