@@ -34,7 +34,6 @@ from conftest import (
 DEPLOY = REPO_ROOT / "deploy" / "apache"
 MODULES = "/usr/lib/apache2/modules"
 PREFIX = "/~student/greeter"
-HTTP_TIMEOUT = 10.0
 TICK_SECONDS = "0.2"
 PAGES = {
     "/": "Hello World!",
