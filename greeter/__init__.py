@@ -24,8 +24,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     app.register_blueprint(process.bp)
     process.init_app(app)
     guard.init_app(app)  # after process: a refused request is still counted, and its count closed
-    if app.config["PROXY_HOPS"]:
-        app.asgi_app = trust_proxies(app.asgi_app, app.config["PROXY_HOPS"])  # type: ignore[method-assign,assignment]
+    if hops := app.config["PROXY_HOPS"]:
+        app.asgi_app = trust_proxies(app.asgi_app, hops)  # type: ignore[method-assign,assignment]
     return app
 
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from quart import Quart, Response, request
 
+from greeter.process import PLAIN_TEXT
 from greeter.resources import TEMPLATES_DIR
 from greeter.security import host_problem, security_headers
 from greeter.settings import SERVED_HOSTS
-
-PLAIN_TEXT = "text/plain; charset=utf-8"
 
 
 def init_app(app: Quart) -> None:

@@ -134,6 +134,17 @@ class Server:
     exit_status: int | None = field(default=None)
     signalled: bool = False
 
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) of a server on plain HTTP, for raw sockets."""
+        host, _, port = self.host_port.rpartition(":")
+        return host, int(port)
+
+    @property
+    def host_port(self) -> str:
+        """host:port of a server on plain HTTP, as proxy configs name it."""
+        return self.base_url.removeprefix("http://")
+
     def output(self) -> str:
         return self.stdout_path.read_text(errors="replace") + self.stderr_path.read_text(errors="replace")
 
@@ -339,11 +350,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def host_port(server: Server) -> str:
-    """127.0.0.1:PORT of a server on plain HTTP."""
-    return server.base_url.removeprefix("http://")
 
 
 async def assert_stream_is_not_buffered(client: httpx.AsyncClient, url: str) -> None:

@@ -72,14 +72,9 @@ def server(start_module_server: StartServer, tmp_path_factory: pytest.TempPathFa
     return start_module_server([command_path("greeter"), "0", "--config", str(config)], GREETER_READY)
 
 
-def address(server: Server) -> tuple[str, int]:
-    host, _, port = server.base_url.removeprefix("http://").rpartition(":")
-    return host, int(port)
-
-
 def exchange(server: Server, request: bytes) -> bytes:
     """Send the bytes, read until the server closes the connection."""
-    with socket.create_connection(address(server), timeout=SOCKET_TIMEOUT) as connection:
+    with socket.create_connection(server.address, timeout=SOCKET_TIMEOUT) as connection:
         connection.sendall(request)
         received = b""
         while chunk := connection.recv(65_536):
@@ -117,7 +112,7 @@ def test_app_refusals_are_logged_without_a_traceback(server: Server) -> None:
 
 
 def test_a_slow_client_is_dropped_after_the_timeout_while_others_are_served(server: Server) -> None:
-    with socket.create_connection(address(server), timeout=SOCKET_TIMEOUT) as slow:
+    with socket.create_connection(server.address, timeout=SOCKET_TIMEOUT) as slow:
         slow.sendall(b"GET / HTTP/1.1\r\n" + HOST)  # never finishes its headers
         started = time.monotonic()
         slow.settimeout(0.2)
@@ -140,7 +135,7 @@ def test_a_slow_client_is_dropped_after_the_timeout_while_others_are_served(serv
 
 
 async def test_5000_connections_that_connect_and_close(server: Server) -> None:
-    host, port = address(server)
+    host, port = server.address
     at_once = asyncio.Semaphore(100)
 
     async def connect_and_close() -> None:
@@ -192,7 +187,7 @@ async def probe(host: str, port: int, tally: Probe) -> None:
 async def test_sigterm_under_wrk_load_answers_every_request_it_took(start_server: StartServer) -> None:
     wrk = require_tool("wrk", "apt-get install wrk")
     server = start_server([command_path("greeter"), "0"], GREETER_READY)
-    host, port = address(server)
+    host, port = server.address
     load = subprocess.Popen(
         [wrk, "-t2", "-c50", "-d4s", "--latency", f"{server.base_url}/"],
         stdout=subprocess.PIPE,

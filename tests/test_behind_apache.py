@@ -27,7 +27,6 @@ from conftest import (
     client_from_elsewhere,
     command_path,
     free_port,
-    host_port,
     require_tool,
 )
 
@@ -103,9 +102,9 @@ def site(start_module_server: StartServer, tmp_path_factory: pytest.TempPathFact
     folder.chmod(0o755)  # Apache's workers run as www-data
     ports = {name: free_port() for name in ("root", "prefixed", "balanced")}
     backends = {
-        "GREETER_BACKEND": host_port(backend),
-        "GREETER_BACKEND_1": host_port(members[0]),
-        "GREETER_BACKEND_2": host_port(members[1]),
+        "GREETER_BACKEND": backend.host_port,
+        "GREETER_BACKEND_1": members[0].host_port,
+        "GREETER_BACKEND_2": members[1].host_port,
     }
     (folder / "httpd.conf").write_text(apache_config(folder, ports, backends, self_signed))
     start_module_server([apache, "-f", str(folder / "httpd.conf"), "-DFOREGROUND"], "resuming normal operations")
@@ -149,7 +148,7 @@ async def test_redirects_go_to_the_public_url(site: Site, browser_like: httpx.As
     assert response.status_code == 308
     # the public scheme, host, port and prefix: never the internal address greeter listens on
     assert response.headers["location"] == f"{base}/hello/?name=Ann"
-    assert host_port(site.backend) not in response.text
+    assert site.backend.host_port not in response.text
     assert (await browser_like.get(response.headers["location"])).text == "Greetings and Felicitations"
 
 

@@ -24,7 +24,6 @@ from conftest import (
     client_from_elsewhere,
     command_path,
     free_port,
-    host_port,
     require_tool,
 )
 
@@ -52,7 +51,7 @@ def site(start_module_server: StartServer, tmp_path_factory: pytest.TempPathFact
     shipped = SHIPPED.read_text()
     assert shipped.count("listen 80;") == 1 and shipped.count("server 127.0.0.1:2001;") == 1
     site_conf = shipped.replace("listen 80;", f"listen 127.0.0.1:{port};").replace(
-        "server 127.0.0.1:2001;", f"server {host_port(backend)};"
+        "server 127.0.0.1:2001;", f"server {backend.host_port};"
     )
     (folder / "greeter.conf").write_text(site_conf)
     temp_paths = "\n".join(

@@ -72,8 +72,8 @@ def test_the_rss_of_a_process_and_of_its_worker() -> None:
 
 async def test_viewers_each_get_every_tick(start_server: StartServer) -> None:
     server = start_server([command_path("greeter"), "0"], GREETER_READY, env={"GREETER_PROCESS_TICK_SECONDS": "0.2"})
-    host, port = server.base_url.removeprefix("http://").rsplit(":", 1)
-    result = await watch(host, int(port), viewers=50, ticks=3, timeout=20)
+    host, port = server.address
+    result = await watch(host, port, viewers=50, ticks=3, timeout=20)
     assert (result.connected, result.dropped) == (50, 0)
     assert result.ticks >= 3
     assert 0 <= result.median_spread_seconds <= result.worst_spread_seconds
@@ -83,8 +83,8 @@ async def test_viewers_each_get_every_tick(start_server: StartServer) -> None:
 async def test_viewers_that_the_server_drops_are_counted(start_server: StartServer) -> None:
     # a cap of 10 viewers: the other 5 get a 503 and never connect
     server = start_server([command_path("greeter"), "0"], GREETER_READY, env={"GREETER_STREAM_MAX_VIEWERS": "10"})
-    host, port = server.base_url.removeprefix("http://").rsplit(":", 1)
-    result = await watch(host, int(port), viewers=15, ticks=1, timeout=10)
+    host, port = server.address
+    result = await watch(host, port, viewers=15, ticks=1, timeout=10)
     assert (result.connected, result.dropped) == (10, 5)
     assert server.stop() == 0
 
