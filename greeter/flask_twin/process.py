@@ -63,16 +63,20 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def count_request() -> None:
         state.request_started()
-        if state.requests_served == 1:
-            # the WSGI server says what it is in every request; the Quart app learns it when serving starts
-            state.server = request.environ.get("SERVER_SOFTWARE", "an unknown WSGI server")
-            state.worker_class = "threads" if request.environ.get("wsgi.multithread") else "sync"
 
     @app.teardown_request
     def finish_request(error: BaseException | None) -> None:
         state.request_finished()
 
+    # a plain receiver: Flask calls it in the thread that renders the template
     def count_render(sender: Flask, template: Template, **extra: Any) -> None:
         state.template_rendered(template.name)
 
     template_rendered.connect(count_render, app, weak=False)
+
+    # WSGI has no serving lifecycle (the Quart app learns its server in before_serving): the first request says
+    @app.before_request
+    def learn_server() -> None:
+        if state.requests_served == 1:
+            state.server = request.environ.get("SERVER_SOFTWARE", "an unknown WSGI server")
+            state.worker_class = "threads" if request.environ.get("wsgi.multithread") else "sync"
