@@ -151,6 +151,15 @@ def _chosen_port(port_argument: str | None, port_option: str | None) -> int:
     return port_for_uid(uid)
 
 
+@cli.command("config-path")
+def config_path_command() -> None:
+    """Print where the shipped hypercorn.toml is, for plain Hypercorn from any directory.
+
+    hypercorn --config "$(greeter config-path)" greeter:app
+    """
+    click.echo(str(HYPERCORN_TOML))
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON, for machines.")
 @click.option("--only-differences", is_flag=True, help="Leave out the rows that match.")
