@@ -41,7 +41,8 @@ def test_python_dash_m_too(tmp_path: Path) -> None:
 
 def readme_plain_hypercorn_command() -> str:
     """The README's one command for serving with plain Hypercorn."""
-    (command,) = set(re.findall(r"`(hypercorn --config [^`]*)`", README))
+    commands: set[str] = set(re.findall(r"`(hypercorn --config [^`]*)`", README))
+    (command,) = commands
     return command
 
 
