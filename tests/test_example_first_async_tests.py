@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 
 import pytest
+import pytest_asyncio
 from quart import Quart
 from quart.typing import TestClientProtocol as Client  # renamed: pytest would collect a Test* class
 
@@ -28,6 +30,13 @@ def app() -> Quart:
 @pytest.fixture
 def client(app: Quart) -> Client:
     return app.test_client()
+
+
+@pytest_asyncio.fixture  # an async fixture: in strict mode @pytest.fixture would not run it
+async def serving(app: Quart) -> AsyncIterator[Quart]:
+    """The app with its serving lifecycle running, as under Hypercorn: app.test_app()."""
+    async with app.test_app():
+        yield app
 
 
 async def test_hello_world(client: Client) -> None:
@@ -72,10 +81,10 @@ async def test_the_serving_lifecycle(app: Quart) -> None:
         assert "Hypercorn" in page
 
 
-async def test_the_first_events_of_the_stream(app: Quart) -> None:
+async def test_the_first_events_of_the_stream(serving: Quart) -> None:
     # `await client.get("/process/stream")` would wait for the end of a stream that never ends: read it as it
-    # comes instead, within test_app(), whose before_serving starts the ticker that sends an event every tick
-    async with app.test_app() as test_app, test_app.test_client().request("/process/stream") as stream:
+    # comes instead, while serving (before_serving starts the ticker that sends an event every tick)
+    async with serving.test_client().request("/process/stream") as stream:
         first = await asyncio.wait_for(stream.receive(), STREAM_TIMEOUT)
         second = await asyncio.wait_for(stream.receive(), STREAM_TIMEOUT)
         await stream.disconnect()
