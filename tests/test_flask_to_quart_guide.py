@@ -50,19 +50,21 @@ def blocks(markdown: str) -> list[Block]:
 
 
 def chunks(text: str) -> list[str]:
-    """The pieces of a quoted block between its `...` lines, each dedented."""
+    """The pieces of a quoted block between its `...` lines, each dedented, without blank lines (ruff formats
+    the guide's Python blocks as top-level code, with the blank lines that top-level code has)."""
     pieces: list[list[str]] = [[]]
     for line in text.splitlines():
         if line.strip() == ELISION:
             pieces.append([])
-        else:
+        elif line.strip():
             pieces[-1].append(line)
-    return [textwrap.dedent("\n".join(piece)).strip("\n") for piece in pieces if any(piece)]
+    return [textwrap.dedent("\n".join(piece)) for piece in pieces if piece]
 
 
 def quoted_in(text: str, source: str) -> bool:
-    """Whether each chunk of `text` is a run of whole lines of `source` (indented as a whole), in order."""
-    lines = source.splitlines()
+    """Whether each chunk of `text` is a run of whole lines of `source` (indented as a whole, blank lines aside),
+    in order."""
+    lines = [line for line in source.splitlines() if line.strip()]
     start = 0
     for chunk in chunks(text):
         size = chunk.count("\n") + 1
