@@ -23,6 +23,8 @@ class Listening:
     user: str
     ssh_connection: str | None  # $SSH_CONNECTION: set when the session came in over SSH
     scheme: str = "http"  # https with --certfile/--keyfile
+    unix_socket: str | None = None  # with --socket: the socket's path, and the group that may connect too
+    socket_group: str = ""
 
 
 def url_for(host: str, port: int, scheme: str = "http") -> str:
@@ -34,6 +36,10 @@ def banner_lines(facts: Listening) -> list[str]:
     """The lines printed once the socket is listening."""
     workers = "1 worker" if facts.workers == 1 else f"{facts.workers} workers"
     lines = [f"greeter: pid {facts.pid}, {workers} of class {facts.worker_class}, Ctrl+C to stop"]
+    if facts.unix_socket is not None:
+        # reached through the web server: no URL of its own, no tunnel
+        lines.append(f"  serving unix:{facts.unix_socket} (only you and group {facts.socket_group} can connect)")
+        return lines
     if facts.host in ALL_INTERFACES:
         lines.append(f"  serving {url_for(facts.server_name, facts.port, facts.scheme)} on all interfaces")
         lines.append(f"  on this machine: {url_for('127.0.0.1', facts.port, facts.scheme)}")

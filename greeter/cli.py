@@ -20,8 +20,11 @@ from greeter.launch import ServerStartError
 from greeter.ports import PortError, parse_port, port_for_uid, uid_port_note
 from greeter.resources import HYPERCORN_TOML
 from greeter.serve import EarlyStop, ServeError, hand_over, is_loopback, listen, run
+from greeter.unix_socket import UnixListener, listen_unix
 
 if TYPE_CHECKING:
+    from hypercorn.config import Config
+
     from greeter.comparison.run import Comparison
 
 
@@ -69,6 +72,13 @@ def cli() -> None:
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on; 0.0.0.0 for all interfaces."
 )
+@click.option(
+    "--socket",
+    "socket_path",
+    envvar="GREETER_SOCKET",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Serve on this Unix socket instead of a port, for the web server (also GREETER_SOCKET).",
+)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--reload", is_flag=True, help="Restart when a source file changes.")
 @click.option("--debug", is_flag=True, help="Debug mode: tracebacks in the browser, templates reread on change.")
@@ -96,6 +106,7 @@ def serve(
     port_argument: str | None,
     port_option: str | None,
     host: str,
+    socket_path: Path | None,
     workers: int,
     reload: bool,
     debug: bool,
@@ -105,24 +116,30 @@ def serve(
     keyfile: Path | None,
     config_path: Path,
 ) -> None:
-    """Serve greeter with Hypercorn on PORT, by default the port equal to your UID."""
-    if debug and not allow_remote_debug and not is_loopback(host):
+    """Serve greeter with Hypercorn on PORT, by default the port equal to your UID; or on a Unix socket."""
+    if socket_path is not None:
+        _socket_alone(port_argument, port_option, host_given=_given(click.get_current_context(), "host"))
+    if debug and not allow_remote_debug and (socket_path is not None or not is_loopback(host)):
+        reach = "the web server's clients" if socket_path is not None else f"whoever can reach {host}"
         raise click.UsageError(
-            f"--debug shows tracebacks to whoever can reach {host}; serve on 127.0.0.1 (and use an SSH tunnel),"
+            f"--debug shows tracebacks to {reach}; serve on 127.0.0.1 (and use an SSH tunnel),"
             " or add --allow-remote-debug if every machine there is yours."
         )
-    port = _chosen_port(port_argument, port_option)
+    port = 0 if socket_path is not None else _chosen_port(port_argument, port_option)
     # read by the app's settings in this process and in every worker Hypercorn starts
     if debug:
         os.environ["GREETER_DEBUG"] = "true"
+    if proxy_hops is None and socket_path is not None and "GREETER_PROXY_HOPS" not in os.environ:
+        proxy_hops = 1  # only the web server can connect to the socket: its headers are the only ones there are
     if proxy_hops is not None:
         os.environ["GREETER_PROXY_HOPS"] = str(proxy_hops)
     config = load_hypercorn_config(config_path)
     use_tls(config, certfile, keyfile)
-    sock = listen(host, port)
+    unix_listener = listen_unix(socket_path) if socket_path is not None else None
+    sock = unix_listener.sock if unix_listener is not None else listen(host, port)
     listening = Listening(
         host=host,
-        port=sock.getsockname()[1],
+        port=sock.getsockname()[1] if unix_listener is None else 0,
         pid=os.getpid(),
         worker_class=config.worker_class,
         workers=workers,
@@ -130,11 +147,37 @@ def serve(
         user=getpass.getuser(),
         ssh_connection=os.environ.get("SSH_CONNECTION"),
         scheme="https" if config.ssl_enabled else "http",
+        unix_socket=str(unix_listener.path) if unix_listener is not None else None,
+        socket_group=unix_listener.group if unix_listener is not None else "",
     )
     hand_over(config, workers=workers, reload=reload)
     EarlyStop.catch()  # the banner says "serving": a stop from now on is graceful
     click.echo("\n".join(banner_lines(listening)))
-    sys.exit(run(config, sock))
+    sys.exit(_run_then_clean_up(config, sock, unix_listener))
+
+
+def _run_then_clean_up(config: Config, sock: socket.socket, unix_listener: UnixListener | None) -> int:
+    """Serve; then, however serving ended, the socket file goes with the server that made it."""
+    try:
+        return run(config, sock)
+    finally:
+        if unix_listener is not None:
+            unix_listener.remove()
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    """Whether an option was typed (or set in the environment), not just left at its default."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source is not click.core.ParameterSource.DEFAULT
+
+
+def _socket_alone(port_argument: str | None, port_option: str | None, *, host_given: bool) -> None:
+    """A Unix socket has no port and no address: asking for both is a mistake, said in one sentence."""
+    if port_argument is not None or port_option is not None:
+        given = port_argument if port_argument is not None else port_option
+        raise PortError(f"a port ({given}) and --socket/GREETER_SOCKET both given; give one of them.")
+    if host_given:
+        raise PortError("--host and --socket/GREETER_SOCKET both given; a Unix socket has no address.")
 
 
 def _chosen_port(port_argument: str | None, port_option: str | None) -> int:

@@ -9,7 +9,7 @@ from quart import Quart, Response, request
 
 from greeter.process import PLAIN_TEXT
 from greeter.resources import TEMPLATES_DIR
-from greeter.security import host_problem, security_headers
+from greeter.security import came_through_unbelieved_proxy, host_problem, refusal_log_line, security_headers
 from greeter.settings import SERVED_HOSTS
 
 
@@ -17,12 +17,17 @@ def init_app(app: Quart) -> None:
     """Refuse a missing, malformed or untrusted Host, and give every response the security headers."""
     headers = security_headers(TEMPLATES_DIR)
     trusted_hosts = app.config[SERVED_HOSTS]
+    proxy_hops = app.config["PROXY_HOPS"]
 
     # before routing's redirects are raised, so a Host that is refused never reaches a Location header
     @app.before_request
     async def refuse_untrusted_host() -> tuple[str, int, dict[str, str]] | None:
-        problem = host_problem(request.headers.get("Host"), trusted_hosts)
-        return None if problem is None else (problem, 400, {"Content-Type": PLAIN_TEXT})
+        unbelieved_proxy = came_through_unbelieved_proxy(request.headers.keys(), proxy_hops)
+        problem = host_problem(request.headers.get("Host"), trusted_hosts, unbelieved_proxy=unbelieved_proxy)
+        if problem is None:
+            return None
+        app.logger.warning(refusal_log_line(request.method, request.path, problem))
+        return problem, 400, {"Content-Type": PLAIN_TEXT}
 
     # after_request also runs for 404, 405, redirects and error pages, so no answer goes out without them
     @app.after_request

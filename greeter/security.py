@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from werkzeug.sansio.utils import host_is_trusted
@@ -16,7 +16,13 @@ INLINE_BLOCK = re.compile(r"<(?P<tag>style|script)>(?P<source>.*?)</(?P=tag)>", 
 WELL_FORMED_HOST = re.compile(r"(?:[a-z0-9_.~-]+|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?")
 NO_HOST = "Bad Request: the request has no Host header.\n"
 MALFORMED_HOST = "Bad Request: the Host header is not a host name.\n"
-UNTRUSTED_HOST = "Bad Request: this server does not answer for that host name.\n"
+UNTRUSTED_HOST = "Bad Request: this server does not answer for the host name '{host}'.\n"
+UNBELIEVED_PROXY = (
+    "The request came through a proxy whose X-Forwarded-* headers greeter does not believe:"
+    " if one is in front, start greeter with --proxy-hops 1 (or GREETER_PROXY_HOPS=1).\n"
+)
+# what a proxy adds: seen by an app that believes no proxy, they say one is probably in front
+FORWARDED_HEADERS = ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix", "Forwarded")
 
 
 def inline_source_hashes(templates_dir: Path) -> dict[str, list[str]]:
@@ -54,11 +60,14 @@ def security_headers(templates_dir: Path) -> Mapping[str, str]:
     }
 
 
-def host_problem(host: str | None, trusted_hosts: Collection[str] | None) -> str | None:
+def host_problem(
+    host: str | None, trusted_hosts: Collection[str] | None, *, unbelieved_proxy: bool = False
+) -> str | None:
     """Why the app will not answer a request's Host header, or None if it will.
 
     Any well-formed host is answered unless GREETER_TRUSTED_HOSTS names some; a missing or malformed one is
-    refused, as it would otherwise end up in redirects as `http:///hello/`.
+    refused, as it would otherwise end up in redirects as `http:///hello/`. An untrusted host that came through
+    a proxy greeter does not believe is most often a forgotten --proxy-hops: the answer says so.
     """
     if not host:
         return NO_HOST
@@ -67,5 +76,17 @@ def host_problem(host: str | None, trusted_hosts: Collection[str] | None) -> str
     if well_formed is None or not 0 < int(well_formed["port"] or 80) < 65536:
         return MALFORMED_HOST
     if trusted_hosts is not None and not host_is_trusted(host, trusted_hosts):
-        return UNTRUSTED_HOST
+        # the host is well-formed (no quotes, no markup, no line breaks): safe to say back
+        return UNTRUSTED_HOST.format(host=host) + (UNBELIEVED_PROXY if unbelieved_proxy else "")
     return None
+
+
+def came_through_unbelieved_proxy(header_names: Iterable[str], proxy_hops: int) -> bool:
+    """Whether a proxy's X-Forwarded-* headers came with a request that greeter believes no proxy for."""
+    names = {name.lower() for name in header_names}  # Quart's headers are lower case, Werkzeug's as sent
+    return proxy_hops == 0 and any(name.lower() in names for name in FORWARDED_HEADERS)
+
+
+def refusal_log_line(method: str, path: str, problem: str) -> str:
+    """The one line the app logs when it refuses a Host: the access log is off, so this is the only trace."""
+    return f"400 for {method} {path}: " + " ".join(problem.removeprefix("Bad Request: ").split())
