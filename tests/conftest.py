@@ -365,3 +365,70 @@ async def assert_stream_is_not_buffered(client: httpx.AsyncClient, url: str) -> 
                 break
     assert events_per_piece[0] <= 3, events_per_piece  # 3: slack for a slow reader on a busy machine
     assert sum(events_per_piece) >= 3
+
+
+# --- Unix sockets and the accounts that own them (issue 11) ---
+# the banner line of `greeter --socket PATH`
+UNIX_SOCKET_READY = r"serving unix:(?P<path>\S+) \(only you and group (?P<group>\S+) can connect\)"
+# course accounts for the tests: names unique to these tests, so parallel runs of other suites cannot collide
+STUDENTS = {"g11ann": 41101, "g11bob": 41102, "g11cat": 41103}
+WEB_SERVER_USER = "www-data"  # Debian's Apache and nginx workers run as www-data
+ACCOUNT_TIMEOUT = 30
+
+
+def unix_account(name: str) -> str:
+    """A real account (with its own group) for a test to run programs as; made once, reused after that."""
+    import pwd
+
+    if os.geteuid() != 0:
+        message = "needs root to create the test accounts (CI runs as root)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with suppress(KeyError):
+        pwd.getpwnam(name)
+        return name
+    uid = str(STUDENTS[name])
+    subprocess.run(
+        ["groupadd", "--force", "--gid", uid, name], check=True, capture_output=True, timeout=ACCOUNT_TIMEOUT
+    )
+    made = subprocess.run(
+        ["useradd", "--uid", uid, "--gid", name, "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+        capture_output=True,
+        text=True,
+        timeout=ACCOUNT_TIMEOUT,
+    )
+    # another test run may have made it meanwhile: that account is as good
+    if made.returncode != 0 and "already exists" not in made.stderr:
+        pytest.fail(f"useradd {name}: {made.stderr}")
+    return name
+
+
+def as_user(user: str, argv: list[str]) -> list[str]:
+    """argv run as `user` with that user's groups: setpriv execs, so the process keeps its pid."""
+    return ["setpriv", "--reuid", user, "--regid", user, "--init-groups", *argv]
+
+
+@pytest.fixture(scope="module")
+def socket_folders() -> Iterator[Path]:
+    """A folder every account can traverse (pytest's own are root's alone), for the course's socket folders."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="greeter-i11-sockets-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def student_socket_folder(parent: Path, user: str, group: str = WEB_SERVER_USER) -> Path:
+    """What the admin makes for each student: owned by them, the web server's group, set-group-ID, 2750."""
+    folder = parent / user
+    subprocess.run(
+        ["install", "-d", "-o", user, "-g", group, "-m", "2750", str(folder)],
+        check=True,
+        capture_output=True,
+        timeout=ACCOUNT_TIMEOUT,
+    )
+    return folder

@@ -51,3 +51,16 @@ def test_tunnel_to_a_specific_address() -> None:
 def test_url_for_brackets_ipv6() -> None:
     assert url_for("::1", 80) == "http://[::1]:80/"
     assert url_for("127.0.0.1", 80) == "http://127.0.0.1:80/"
+
+
+def test_on_a_unix_socket_it_says_where_and_who_can_connect() -> None:
+    on_socket = dataclasses.replace(
+        LOCAL,
+        ssh_connection="10.1.1.1 50000 10.2.2.2 22",  # no tunnel to offer: the web server is the way in
+        unix_socket="/srv/greeter-sockets/scott/greeter.sock",
+        socket_group="www-data",
+    )
+    assert banner_lines(on_socket) == [
+        "greeter: pid 4242, 1 worker of class asyncio, Ctrl+C to stop",
+        "  serving unix:/srv/greeter-sockets/scott/greeter.sock (only you and group www-data can connect)",
+    ]

@@ -31,8 +31,8 @@ EXPECTED = [
 ]
 
 
-async def assert_serves_every_route(base_url: str) -> None:
-    async with httpx.AsyncClient(base_url=base_url, timeout=HTTP_TIMEOUT) as http:
+async def assert_serves_every_route(base_url: str, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    async with httpx.AsyncClient(base_url=base_url, timeout=HTTP_TIMEOUT, transport=transport) as http:
         for path, status, body, location in EXPECTED:
             response = await http.get(path)
             assert response.status_code == status, path
