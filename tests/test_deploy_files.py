@@ -23,8 +23,11 @@ def test_there_are_deployment_files() -> None:
         "apache/greeter-root.conf",
         "apache/greeter-prefix.conf",
         "apache/greeter-balancer.conf",
+        "apache/greeter-course.conf",
         "nginx/greeter.conf",
+        "nginx/greeter-course.conf",
         "systemd/greeter.service",
+        "systemd/greeter@.service",
     }
 
 
@@ -35,18 +38,24 @@ def test_the_readme_shows_the_file_as_it_is(path: Path) -> None:
     assert path.read_text() in README
 
 
-def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("shipped", "instance"), [("greeter.service", "greeter.service"), ("greeter@.service", "greeter@2001.service")]
+)
+def test_systemd_accepts_the_unit(tmp_path: Path, shipped: str, instance: str) -> None:
     analyze = require_tool("systemd-analyze", "apt-get install systemd")
-    unit = (DEPLOY / "systemd" / "greeter.service").read_text()
+    unit = (DEPLOY / "systemd" / shipped).read_text()
     # the shipped paths and user, made this machine's: systemd checks that the program and the user exist
     here = (
         unit.replace("/srv/greeter/.venv/bin/greeter", command_path("greeter"))
         .replace("/srv/greeter", str(REPO_ROOT))
         .replace("User=greeter", f"User={getpass.getuser()}")
     )
-    (tmp_path / "greeter.service").write_text(here)
+    # a template is checked as one of its instances: that is what systemd runs
+    (tmp_path / shipped).write_text(here)
+    if instance != shipped:
+        (tmp_path / instance).symlink_to(tmp_path / shipped)
     verified = subprocess.run(
-        [analyze, "verify", str(tmp_path / "greeter.service")], capture_output=True, text=True, timeout=VERIFY_TIMEOUT
+        [analyze, "verify", str(tmp_path / instance)], capture_output=True, text=True, timeout=VERIFY_TIMEOUT
     )
     assert verified.returncode == 0, verified.stderr
     assert verified.stderr.strip() == ""
