@@ -1,8 +1,8 @@
 """Production mode: a real Apache httpd on loopback relays to Hypercorn, with the config files the README shows.
 
-Three sites on one Apache: deploy/apache/greeter-root.conf at the root (HTTP), greeter-prefix.conf under
-/~student/greeter/ (HTTPS: Apache ends TLS, as on a course server), and greeter-balancer.conf in front of two
+Two sites on one Apache: deploy/apache/greeter-root.conf at the root, and greeter-balancer.conf in front of two
 greeter servers. Clients connect from 127.0.0.2, so the client's address and Apache's (127.0.0.1) differ.
+Under /~<user>/greeter/ over HTTPS, the course server: test_course_server.py; the HTTPS site: test_apache_site.py.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from conftest import (
 
 DEPLOY = REPO_ROOT / "deploy" / "apache"
 MODULES = "/usr/lib/apache2/modules"
-PREFIX = "/~student/greeter"
 TICK_SECONDS = "0.2"
 PAGES = {
     "/": "Hello World!",
@@ -48,16 +47,15 @@ class Site:
     """Apache, and the greeter servers behind it."""
 
     root: str  # greeter-root.conf, over HTTP
-    prefixed: str  # greeter-prefix.conf, over HTTPS, ending in the prefix
     balanced: str  # greeter-balancer.conf, over HTTP
     backend: Server  # behind root and prefixed
     members: tuple[Server, Server]  # behind balanced
     certificate: Certificate
 
 
-def apache_config(folder: Path, ports: dict[str, int], site_backends: dict[str, str], certificate: Certificate) -> str:
+def apache_config(folder: Path, ports: dict[str, int], site_backends: dict[str, str]) -> str:
     """A minimal httpd.conf around the deploy files: only what they need, logs in the test's folder."""
-    modules = ["mpm_event", "authz_core", "headers", "ssl", "proxy", "proxy_http", "proxy_balancer"]
+    modules = ["mpm_event", "authz_core", "headers", "proxy", "proxy_http", "proxy_balancer"]
     modules += ["slotmem_shm", "lbmethod_byrequests"]
     loads = "\n".join(f"LoadModule {name}_module {MODULES}/mod_{name}.so" for name in modules)
     defines = "\n".join(f"Define {name} {value}" for name, value in site_backends.items())
@@ -74,16 +72,9 @@ LogLevel notice
 {loads}
 {defines}
 Listen 127.0.0.1:{ports["root"]}
-Listen 127.0.0.1:{ports["prefixed"]}
 Listen 127.0.0.1:{ports["balanced"]}
 <VirtualHost 127.0.0.1:{ports["root"]}>
     Include {DEPLOY}/greeter-root.conf
-</VirtualHost>
-<VirtualHost 127.0.0.1:{ports["prefixed"]}>
-    SSLEngine on
-    SSLCertificateFile {certificate.certfile}
-    SSLCertificateKeyFile {certificate.keyfile}
-    Include {DEPLOY}/greeter-prefix.conf
 </VirtualHost>
 <VirtualHost 127.0.0.1:{ports["balanced"]}>
     Include {DEPLOY}/greeter-balancer.conf
@@ -100,17 +91,16 @@ def site(start_module_server: StartServer, tmp_path_factory: pytest.TempPathFact
     members = (start_module_server(greeter, GREETER_READY), start_module_server(greeter, GREETER_READY))
     folder = tmp_path_factory.mktemp("apache")
     folder.chmod(0o755)  # Apache's workers run as www-data
-    ports = {name: free_port() for name in ("root", "prefixed", "balanced")}
+    ports = {name: free_port() for name in ("root", "balanced")}
     backends = {
         "GREETER_BACKEND": backend.host_port,
         "GREETER_BACKEND_1": members[0].host_port,
         "GREETER_BACKEND_2": members[1].host_port,
     }
-    (folder / "httpd.conf").write_text(apache_config(folder, ports, backends, self_signed))
+    (folder / "httpd.conf").write_text(apache_config(folder, ports, backends))
     start_module_server([apache, "-f", str(folder / "httpd.conf"), "-DFOREGROUND"], "resuming normal operations")
     return Site(
         root=f"http://127.0.0.1:{ports['root']}",
-        prefixed=f"https://localhost:{ports['prefixed']}{PREFIX}",
         balanced=f"http://127.0.0.1:{ports['balanced']}",
         backend=backend,
         members=members,
@@ -124,9 +114,8 @@ async def browser_like(site: Site) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest.mark.parametrize("public", ["root", "prefixed"])
-async def test_every_page_renders_through_apache(site: Site, browser_like: httpx.AsyncClient, public: str) -> None:
-    base = getattr(site, public)
+async def test_every_page_renders_through_apache(site: Site, browser_like: httpx.AsyncClient) -> None:
+    base = site.root
     for path, body in PAGES.items():
         response = await browser_like.get(base + path)
         assert (response.status_code, response.text) == (200, body), path
@@ -141,9 +130,8 @@ async def test_every_page_renders_through_apache(site: Site, browser_like: httpx
     assert (await browser_like.get(base + "/no/such/page")).status_code == 404
 
 
-@pytest.mark.parametrize("public", ["root", "prefixed"])
-async def test_redirects_go_to_the_public_url(site: Site, browser_like: httpx.AsyncClient, public: str) -> None:
-    base = getattr(site, public)
+async def test_redirects_go_to_the_public_url(site: Site, browser_like: httpx.AsyncClient) -> None:
+    base = site.root
     response = await browser_like.get(base + "/hello?name=Ann")
     assert response.status_code == 308
     # the public scheme, host, port and prefix: never the internal address greeter listens on
@@ -159,22 +147,15 @@ async def test_the_app_sees_the_real_client_and_scheme(site: Site, browser_like:
         "X-Forwarded-Host": "evil.example",
         "X-Forwarded-Prefix": "/evil",
     }
-    for base, scheme in ((site.prefixed, "https"), (site.root, "http")):
-        page = await browser_like.get(f"{base}/process/", headers=forged)
-        client, root = REQUEST_ROW.search(page.text).groups()  # type: ignore[union-attr]
-        assert client == CLIENT_ADDRESS  # not Apache's 127.0.0.1, nor the address the client made up
-        assert root == f"{base}/"
-        assert root.startswith(f"{scheme}://")
-
-
-async def test_the_page_links_its_stream_under_the_prefix(site: Site, browser_like: httpx.AsyncClient) -> None:
-    page = await browser_like.get(f"{site.prefixed}/process/")
-    assert f'data-stream="{PREFIX}/process/stream"' in page.text
+    page = await browser_like.get(f"{site.root}/process/", headers=forged)
+    client, root = REQUEST_ROW.search(page.text).groups()  # type: ignore[union-attr]
+    assert client == CLIENT_ADDRESS  # not Apache's 127.0.0.1, nor the address the client made up
+    assert root == f"{site.root}/"  # no prefix, scheme or host of the client's making
 
 
 async def test_the_live_stream_is_not_buffered_by_apache(site: Site, browser_like: httpx.AsyncClient) -> None:
     # ticks every 0.2 s, a few hundred bytes an event
-    await assert_stream_is_not_buffered(browser_like, f"{site.prefixed}/process/stream")
+    await assert_stream_is_not_buffered(browser_like, f"{site.root}/process/stream")
 
 
 async def test_the_balancer_spreads_requests_over_two_processes(site: Site, browser_like: httpx.AsyncClient) -> None:

@@ -21,7 +21,6 @@ VERIFY_TIMEOUT = 60
 def test_there_are_deployment_files() -> None:
     assert {path.relative_to(DEPLOY).as_posix() for path in FILES} == {
         "apache/greeter-root.conf",
-        "apache/greeter-prefix.conf",
         "apache/greeter-site.conf",
         "apache/greeter-balancer.conf",
         "apache/greeter-course.conf",
