@@ -59,3 +59,15 @@ def test_systemd_accepts_the_unit(tmp_path: Path, shipped: str, instance: str) -
     )
     assert verified.returncode == 0, verified.stderr
     assert verified.stderr.strip() == ""
+
+
+@pytest.mark.parametrize(
+    "site", ["apache/greeter-course.conf", "apache/greeter-site.conf", "nginx/greeter-course.conf"]
+)
+def test_the_readme_makes_the_certificate_the_site_names(site: str) -> None:
+    # following the README found it: ssl-cert installed long before (as on this machine) had no certificate left
+    assert "/etc/ssl/certs/ssl-cert-snakeoil.pem" in (DEPLOY / site).read_text()
+    production = README[README.index("## Production") : README.index("## Security")]
+    for commands in production.split("```sh")[1:]:
+        if "apt-get install" in commands.split("```")[0]:
+            assert "make-ssl-cert generate-default-snakeoil" in commands.split("```")[0]
