@@ -71,3 +71,11 @@ def test_the_readme_makes_the_certificate_the_site_names(site: str) -> None:
     for commands in production.split("```sh")[1:]:
         if "apt-get install" in commands.split("```")[0]:
             assert "make-ssl-cert generate-default-snakeoil" in commands.split("```")[0]
+
+
+def test_the_production_venvs_use_debians_python() -> None:
+    # following the README found it: root's own `python3` (pyenv here) made a venv the students could not run
+    production = README[README.index("## Production") : README.index("## Security")]
+    venvs = [line for line in production.splitlines() if "-m venv" in line]
+    assert len(venvs) == 2
+    assert all(line.startswith("/usr/bin/python3 -m venv ") for line in venvs)
