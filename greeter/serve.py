@@ -130,6 +130,7 @@ def serve_worker(config: Config, sock: socket.socket, stop: EventType | None = N
     """One worker process: the app on Hypercorn, on the socket, until a signal or the supervisor says stop."""
     # fd:// makes Hypercorn adopt the socket; detach so two socket objects never close one descriptor
     config.bind = [f"fd://{sock.detach()}"]
+    config.workers = 1  # this process is one of them: Hypercorn's serve warns of any other count, in every worker
     with asyncio.Runner(loop_factory=event_loop_factory(config.worker_class)) as runner:
         runner.run(_serve(config, stop))
 
