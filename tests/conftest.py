@@ -385,9 +385,15 @@ def unix_account(name: str) -> str:
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    with suppress(KeyError):
+    try:
         pwd.getpwnam(name)
-        return name
+    except KeyError:
+        _add_account(name)
+    _require_python_runs_as(name)
+    return name
+
+
+def _add_account(name: str) -> None:
     uid = str(STUDENTS[name])
     subprocess.run(
         ["groupadd", "--force", "--gid", uid, name], check=True, capture_output=True, timeout=ACCOUNT_TIMEOUT
@@ -401,7 +407,18 @@ def unix_account(name: str) -> str:
     # another test run may have made it meanwhile: that account is as good
     if made.returncode != 0 and "already exists" not in made.stderr:
         pytest.fail(f"useradd {name}: {made.stderr}")
-    return name
+
+
+def _require_python_runs_as(user: str) -> None:
+    """The tests run this environment's greeter as the account: its Python must be one the account can run."""
+    ran = subprocess.run(
+        as_user(user, [sys.executable, "-c", "pass"]), capture_output=True, text=True, timeout=ACCOUNT_TIMEOUT
+    )
+    if ran.returncode != 0:
+        pytest.fail(
+            f"{user} cannot run {sys.executable} ({ran.stderr.strip()}): make the test venv with a Python every"
+            " account can reach, such as /usr/bin/python3 -m venv .venv"
+        )
 
 
 def as_user(user: str, argv: list[str]) -> list[str]:
