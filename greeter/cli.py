@@ -15,11 +15,13 @@ import click
 
 from greeter.banner import Listening, banner_lines
 from greeter.bench.wrk import WrkFailed
+from greeter.checkout import other_copy_warning
 from greeter.hypercorn_config import ConfigError, load_hypercorn_config, use_tls
 from greeter.launch import ServerStartError
 from greeter.ports import PortError, parse_port, port_for_uid, uid_port_note
 from greeter.resources import HYPERCORN_TOML
-from greeter.serve import EarlyStop, ServeError, hand_over, is_loopback, listen, run
+from greeter.serve import EarlyStop, ServeError, hand_over, is_loopback, listen
+from greeter.supervisor import run
 from greeter.unix_socket import UnixListener, listen_unix
 
 if TYPE_CHECKING:
@@ -80,8 +82,8 @@ def cli() -> None:
     help="Serve on this Unix socket instead of a port, for the web server (also GREETER_SOCKET).",
 )
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
-@click.option("--reload", is_flag=True, help="Restart when a source file changes.")
-@click.option("--debug", is_flag=True, help="Debug mode: tracebacks in the browser, templates reread on change.")
+@click.option("--reload", is_flag=True, help="Serve each edit of the code or a template: new workers on a change.")
+@click.option("--debug", is_flag=True, help="Debug mode: tracebacks in the browser; reloads as --reload does.")
 @click.option(
     "--allow-remote-debug", is_flag=True, help="Allow --debug on an address other machines can reach (unsafe)."
 )
@@ -150,9 +152,11 @@ def serve(
         unix_socket=str(unix_listener.path) if unix_listener is not None else None,
         socket_group=unix_listener.group if unix_listener is not None else "",
     )
-    hand_over(config, workers=workers, reload=reload)
+    hand_over(config, workers=workers, reload=reload or debug)  # as `flask run --debug`, debug reloads
     EarlyStop.catch()  # the banner says "serving": a stop from now on is graceful
     click.echo("\n".join(banner_lines(listening)))
+    if warning := other_copy_warning(Path.cwd()):
+        click.echo(f"greeter: {warning}", err=True)
     sys.exit(_run_then_clean_up(config, sock, unix_listener))
 
 

@@ -16,7 +16,7 @@ from quart import Blueprint, Quart, Response, current_app, render_template, requ
 from quart.signals import template_rendered
 
 from greeter.process_state import ProcessState, count_template_reads, describe_event_loop
-from greeter.ticker import Ticker
+from greeter.ticker import RELOAD_EVENT, SHUTDOWN_EVENT, Ticker
 from greeter.wait_time import WaitError, parse_wait_seconds
 
 bp = Blueprint("process", __name__)
@@ -34,6 +34,7 @@ class Process:
     state: ProcessState
     ticker: Ticker
     ticker_task: asyncio.Task[None] | None = field(default=None)
+    replaced: bool = False  # stopped by `greeter --reload` for a worker with the new code
 
 
 def process_of(app: Quart) -> Process:
@@ -113,10 +114,16 @@ def init_app(app: Quart) -> None:
         process.ticker.close()
         if process.ticker_task is not None:
             process.ticker_task.cancel()
-        # Hypercorn's own log, so this is the serving log's last line
-        logging.getLogger("hypercorn.error").info(state.served_line())
+        # Hypercorn's own log, so this is the serving log's last line; a reload says one line, the supervisor's
+        if not process.replaced:
+            logging.getLogger("hypercorn.error").info(state.served_line())
 
 
-def begin_shutdown(app: Quart) -> None:
-    """Send every live stream its shutdown event now, before the server waits for open connections to end."""
-    process_of(app).ticker.close()
+def begin_shutdown(app: Quart, *, replaced: bool = False) -> None:
+    """Send every live stream its shutdown event now, before the server waits for open connections to end.
+
+    replaced: a reload, whose event tells the page to reconnect (to the new worker) at once.
+    """
+    process = process_of(app)
+    process.replaced = replaced
+    process.ticker.close(RELOAD_EVENT if replaced else SHUTDOWN_EVENT)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def _find(name: str) -> Path:
     """Return the absolute path of a top-level project file, installed or in a checkout."""
     # a wheel carries the file inside the package (force-included); a checkout keeps it beside the package
-    for candidate in (_PACKAGE_DIR / name, _PACKAGE_DIR.parent / name):
+    for candidate in (PACKAGE_DIR / name, PACKAGE_DIR.parent / name):
         if candidate.exists():
             return candidate
-    raise FileNotFoundError(f"greeter's {name} is neither in {_PACKAGE_DIR} nor beside it")
+    raise FileNotFoundError(f"greeter's {name} is neither in {PACKAGE_DIR} nor beside it")
 
 
 TEMPLATES_DIR = _find("templates")

@@ -1,29 +1,27 @@
-"""Serving with Hypercorn: our own listening socket, the worker processes, and a graceful stop."""
+"""Serving with Hypercorn: our own listening socket, and one worker serving the app on it until it stops."""
 
 from __future__ import annotations
 
 import asyncio
 import errno
 import ipaddress
-import multiprocessing
+import logging
 import signal
 import socket
 from collections.abc import Callable
-from multiprocessing.connection import wait
-from multiprocessing.synchronize import Event as EventType
+from contextlib import suppress
+from multiprocessing.connection import Connection
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
-from hypercorn.run import run as run_supervisor
+from setproctitle import setproctitle
 
 from greeter import create_app
-from greeter.limits import allow_many_connections
 from greeter.process import begin_shutdown
 
-APPLICATION_PATH = "greeter:app"
-SUPERVISOR_POLL_SECONDS = 0.1
-STOP_MARGIN_SECONDS = 5.0  # past the graceful timeout, before a stuck worker is killed
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# what a worker and its supervisor say on the pipe between them
+READY, STOP, REPLACE = "ready", "stop", "replace"
 
 
 class EarlyStop:
@@ -79,60 +77,38 @@ def listen(host: str, port: int) -> socket.socket:
 def hand_over(config: Config, *, workers: int, reload: bool) -> None:
     """Apply what the command line says to Hypercorn's config; nothing else is overridden."""
     config.workers = workers
-    config.use_reloader = reload
-    config.application_path = APPLICATION_PATH
+    config.use_reloader = reload  # greeter's own reloader (greeter/supervisor.py), not Hypercorn's
 
 
-def run(config: Config, sock: socket.socket) -> int:
-    """Serve on the socket until SIGTERM or Ctrl+C; the exit status of the server."""
-    allow_many_connections()
-    if EarlyStop.requested:
-        return 0
-    if config.use_reloader:
-        # development only: Hypercorn's supervisor restarts its workers when a file changes
-        config.bind = [f"fd://{sock.detach()}"]
-        return run_supervisor(config)
-    if config.workers == 1:
-        serve_worker(config, sock)
-        return 0
-    return supervise(config, sock)
+def serve_worker(
+    config: Config,
+    sock: socket.socket,
+    orders: Connection | None = None,
+    *,
+    title: str | None = None,
+    replacing: bool = False,
+) -> None:
+    """One worker: the app on Hypercorn, on the socket, until a stop signal or, under a supervisor, its orders.
 
-
-def supervise(config: Config, sock: socket.socket) -> int:
-    """Run config.workers processes on one socket; on SIGTERM or Ctrl+C stop them all, each gracefully."""
-    context = multiprocessing.get_context("spawn")
-    stop = context.Event()
-    workers = [
-        context.Process(target=serve_worker, args=(config, sock, stop), name=f"greeter worker {number}")
-        for number in range(1, config.workers + 1)
-    ]
-    for signal_number in STOP_SIGNALS:
-        signal.signal(signal_number, lambda *_: stop.set())
-    if EarlyStop.requested:
-        stop.set()
-    for worker in workers:
-        worker.start()
-    sock.close()  # each worker has its own copy now
-    # wait until told to stop, or until a worker dies: then stop the others too
-    while not stop.is_set() and all(worker.is_alive() for worker in workers):
-        wait([worker.sentinel for worker in workers], timeout=SUPERVISOR_POLL_SECONDS)
-    stop.set()
-    for worker in workers:
-        worker.join(timeout=config.graceful_timeout + STOP_MARGIN_SECONDS)
-        if worker.is_alive():
-            worker.kill()
-            worker.join()
-    failures = [worker.exitcode for worker in workers if worker.exitcode]
-    return failures[0] if failures else 0  # the first worker that failed speaks for the server
-
-
-def serve_worker(config: Config, sock: socket.socket, stop: EventType | None = None) -> None:
-    """One worker process: the app on Hypercorn, on the socket, until a signal or the supervisor says stop."""
+    orders: the supervisor's end of a pipe, in a worker process; None when this process serves on its own.
+    title: the name `ps` shows for a worker process. replacing: a reload's new worker, which starts quietly.
+    """
+    if title is not None:
+        setproctitle(title)
+    if replacing:
+        logging.getLogger("hypercorn.error").addFilter(QuietStart())
     # fd:// makes Hypercorn adopt the socket; detach so two socket objects never close one descriptor
     config.bind = [f"fd://{sock.detach()}"]
     config.workers = 1  # this process is one of them: Hypercorn's serve warns of any other count, in every worker
     with asyncio.Runner(loop_factory=event_loop_factory(config.worker_class)) as runner:
-        runner.run(_serve(config, stop))
+        runner.run(_serve(config, orders))
+
+
+class QuietStart(logging.Filter):
+    """A reload says one line: the new worker's "Running on ..." would repeat the banner's URL after it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Running on")
 
 
 def event_loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -144,30 +120,31 @@ def event_loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventL
     return None
 
 
-async def _serve(config: Config, supervisor_stop: EventType | None) -> None:
+async def _serve(config: Config, orders: Connection | None) -> None:
     app = create_app()  # a new app rather than greeter.app: it reads the GREETER_* environment set since import
     stop = asyncio.Event()
+    replaced = False
     loop = asyncio.get_running_loop()
-    for signal_number in STOP_SIGNALS:
-        loop.add_signal_handler(signal_number, stop.set)
-    if EarlyStop.requested:
-        stop.set()
-    watcher = asyncio.create_task(_watch(supervisor_stop, stop)) if supervisor_stop is not None else None
+    if orders is None:
+        for signal_number in STOP_SIGNALS:
+            loop.add_signal_handler(signal_number, stop.set)
+        if EarlyStop.requested:
+            stop.set()
+    else:
+
+        def obey() -> None:
+            nonlocal replaced
+            with suppress(EOFError):  # the supervisor is gone: stop rather than serve on unsupervised
+                replaced = orders.recv() == REPLACE
+            loop.remove_reader(orders.fileno())
+            stop.set()
+
+        loop.add_reader(orders.fileno(), obey)
+        orders.send(READY)  # the app is built: the new code imports and starts
 
     async def shutdown_trigger() -> None:
         await stop.wait()
         # streams first: Hypercorn then waits for open connections, and a stream would hold one open
-        begin_shutdown(app)
+        begin_shutdown(app, replaced=replaced)
 
-    try:
-        await serve(app, config, shutdown_trigger=shutdown_trigger)
-    finally:
-        if watcher is not None:
-            watcher.cancel()
-
-
-async def _watch(supervisor_stop: EventType, stop: asyncio.Event) -> None:
-    """Pass the supervisor's stop (a process-shared event) on to this worker's loop."""
-    while not supervisor_stop.is_set():
-        await asyncio.sleep(SUPERVISOR_POLL_SECONDS)
-    stop.set()
+    await serve(app, config, shutdown_trigger=shutdown_trigger)

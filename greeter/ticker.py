@@ -10,6 +10,8 @@ from typing import Any
 RETRY_MILLISECONDS = 3_000  # how soon a browser's EventSource reconnects after the stream ends
 KEEPALIVE_SECONDS = 15.0  # a comment at least this often, so proxies do not close a quiet stream
 SHUTDOWN_EVENT = b'event: shutdown\ndata: {"reason": "the server is shutting down"}\n\n'
+# `greeter --reload` replacing this worker: the same event, and the page reconnects soon, to the new worker
+RELOAD_EVENT = b'retry: 250\nevent: shutdown\ndata: {"reason": "the server is reloading", "reconnect": true}\n\n'
 KEEPALIVE_COMMENT = b": keep-alive\n\n"
 
 
@@ -32,6 +34,7 @@ class Ticker:
         self.viewers = 0
         self.closed = False
         self._message = b""
+        self._farewell = SHUTDOWN_EVENT
         self._published = asyncio.Event()
 
     async def run(self) -> None:
@@ -48,16 +51,17 @@ class Ticker:
             if self.viewers and not self.closed:  # nobody watching: no JSON to make
                 self._publish(sse_message(self.figures()) if due else KEEPALIVE_COMMENT)
 
-    def close(self) -> None:
-        """Tell every viewer the server is going away; their streams end after this event."""
+    def close(self, farewell: bytes = SHUTDOWN_EVENT) -> None:
+        """Tell every viewer the server is going away (or reloading); their streams end after this event."""
         if not self.closed:
             self.closed = True
-            self._publish(SHUTDOWN_EVENT)
+            self._farewell = farewell
+            self._publish(farewell)
 
     async def stream(self) -> AsyncGenerator[bytes, None]:
         """One viewer's events: the figures at once, then one message per tick, until the viewer or server goes."""
         if self.closed:
-            yield SHUTDOWN_EVENT
+            yield self._farewell
             return
         # counted here, inside the generator, so the finally below always undoes it
         self.viewers += 1
@@ -68,7 +72,7 @@ class Ticker:
                 await self._published.wait()
                 if not self.closed:
                     yield self._message
-            yield SHUTDOWN_EVENT
+            yield self._farewell
         finally:
             self.viewers -= 1
 

@@ -47,14 +47,14 @@ def test_installed_wheel_renders_every_page(wheel: Path, tmp_path: Path) -> None
     probe = """
 import asyncio, greeter, greeter.resources as r
 from greeter.comparison.corpus import CORPUS_TOML, load_corpus
-assert r.TEMPLATES_DIR.parent == r.HYPERCORN_TOML.parent == r._PACKAGE_DIR, (r.TEMPLATES_DIR, r.HYPERCORN_TOML)
-assert CORPUS_TOML.parent == r._PACKAGE_DIR / "comparison" and len(load_corpus()) >= 100, CORPUS_TOML
+assert r.TEMPLATES_DIR.parent == r.HYPERCORN_TOML.parent == r.PACKAGE_DIR, (r.TEMPLATES_DIR, r.HYPERCORN_TOML)
+assert CORPUS_TOML.parent == r.PACKAGE_DIR / "comparison" and len(load_corpus()) >= 100, CORPUS_TOML
 async def main():
     client = greeter.app.test_client()
     for path in ("/", "/hello/", "/hello/x", "/hail/", "/greet/"):
         response = await client.get(path)
         assert response.status_code == 200, path
-    print(r._PACKAGE_DIR)
+    print(r.PACKAGE_DIR)
 asyncio.run(main())
 """
     result = subprocess.run(

@@ -18,7 +18,8 @@ def readme_commands() -> list[str]:
 def test_two_commands_at_the_top() -> None:
     serve, test = readme_commands()[:2]
     assert README.index(serve) < README.index("## ")  # before the first section
-    assert serve.endswith("greeter") and "pip install ." in serve
+    # editable: greeter serves the checkout a student edits, not a copy in site-packages (tests/test_reload.py)
+    assert serve.endswith("greeter") and "pip install -e ." in serve
     assert test.endswith("pytest") and "[test]" in test
 
 

@@ -95,7 +95,8 @@ STOP_IN_THE_WINDOW = """
 import os, signal, sys
 from greeter.hypercorn_config import load_hypercorn_config
 from greeter.resources import HYPERCORN_TOML
-from greeter.serve import EarlyStop, hand_over, listen, run, serve_worker
+from greeter.serve import EarlyStop, hand_over, listen, serve_worker
+from greeter.supervisor import run
 config = load_hypercorn_config(HYPERCORN_TOML)
 hand_over(config, workers=int(sys.argv[2]), reload=False)
 sock = listen("127.0.0.1", 0)
@@ -128,7 +129,28 @@ async def test_several_workers(start_server: StartServer) -> None:
     assert "2 workers of class uvloop" in server.output()
     server.wait_for(r"(?s)Running on.*Running on")  # both workers listen on the one socket
     await assert_serves_every_route(server.base_url)
+    port = server.address[1]
+    children = command_lines_of_children(server.process.pid)
+    # named in ps, not `python3 -c from multiprocessing.spawn import ...`
+    assert {f"greeter worker {number} (port {port})" for number in (1, 2)} <= set(children), children
+    assert not any("multiprocessing.spawn" in line for line in children), children
     assert server.stop() == 0
+    # Hypercorn's serve() warns when the config it gets says more than one worker: each worker is one
+    assert "has no affect" not in server.output()
+
+
+def command_lines_of_children(parent: int) -> list[str]:
+    """The command lines of a process's children, as `ps` shows them."""
+    lines = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # the fields after the command name, which is in parentheses: state, then the parent's pid
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == parent:
+                command = (stat.parent / "cmdline").read_bytes()
+                lines.append(command.replace(b"\0", b" ").decode(errors="replace").strip())
+        except (OSError, IndexError, ValueError):  # gone meanwhile
+            continue
+    return lines
 
 
 async def test_plain_hypercorn_with_the_shipped_config(start_server: StartServer) -> None:

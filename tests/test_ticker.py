@@ -9,7 +9,7 @@ from collections.abc import AsyncGenerator
 import pytest
 
 from greeter import ticker as ticker_module
-from greeter.ticker import KEEPALIVE_COMMENT, SHUTDOWN_EVENT, Ticker
+from greeter.ticker import KEEPALIVE_COMMENT, RELOAD_EVENT, SHUTDOWN_EVENT, Ticker
 
 STEP_TIMEOUT = 5.0
 
@@ -112,3 +112,16 @@ async def test_no_work_without_viewers() -> None:
     await asyncio.sleep(0.1)
     assert made == 0
     task.cancel()
+
+
+async def test_a_reload_says_reconnect_to_every_viewer_and_to_late_ones() -> None:
+    ticker = Ticker(figures, interval=60)
+    waiting = ticker.stream()
+    await next_message(waiting)
+    pending = asyncio.create_task(next_message(waiting))
+    await asyncio.sleep(0)
+    ticker.close(RELOAD_EVENT)
+    for farewell in (await pending, *[message async for message in ticker.stream()]):
+        assert farewell == RELOAD_EVENT
+        assert b"\nevent: shutdown\n" in farewell
+        assert data_of(farewell) == {"reason": "the server is reloading", "reconnect": True}

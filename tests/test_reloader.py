@@ -1,0 +1,87 @@
+"""What `greeter --reload` watches and how it says what changed; whether the code served is the checkout here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from conftest import REPO_ROOT
+
+from greeter.checkout import enclosing_checkout, other_copy_warning
+from greeter.reloader import Watched, Watcher, changed_files, describe_change, served_sources, stamps
+from greeter.resources import PACKAGE_DIR, TEMPLATES_DIR
+
+
+def test_it_watches_the_package_and_the_templates_actually_imported() -> None:
+    import greeter
+
+    assert served_sources() == (Watched(PACKAGE_DIR, "*.py"), Watched(TEMPLATES_DIR, "*"))
+    assert Path(greeter.__file__).resolve().parent == PACKAGE_DIR
+    found = stamps(served_sources())
+    assert PACKAGE_DIR / "views.py" in found and TEMPLATES_DIR / "greet.html" in found
+    assert not any(path.suffix == ".pyc" for path in found)
+
+
+def make_tree(root: Path) -> tuple[Watched, ...]:
+    (root / "pkg" / "sub").mkdir(parents=True)
+    (root / "pkg" / "views.py").write_text("a = 1\n")
+    (root / "pkg" / "sub" / "deep.py").write_text("b = 2\n")
+    (root / "pkg" / "notes.txt").write_text("not code\n")
+    (root / "templates").mkdir()
+    (root / "templates" / "greet.html").write_text("<h1>Hi</h1>\n")
+    return Watched(root / "pkg", "*.py"), Watched(root / "templates", "*")
+
+
+def test_an_edit_an_addition_and_a_removal_are_changes(tmp_path: Path) -> None:
+    watcher = Watcher(make_tree(tmp_path))
+    assert watcher.changes() == []
+    views = tmp_path / "pkg" / "views.py"
+    views.write_text("a = 3\n")  # the same size: the time tells
+    os.utime(views, ns=(1, 1))
+    (tmp_path / "pkg" / "sub" / "new.py").write_text("")
+    (tmp_path / "templates" / "greet.html").unlink()
+    assert watcher.changes() == [
+        tmp_path / "pkg" / "sub" / "new.py",
+        views,
+        tmp_path / "templates" / "greet.html",
+    ]
+    assert watcher.changes() == []
+
+
+def test_editor_litter_and_other_files_are_not_changes(tmp_path: Path) -> None:
+    watcher = Watcher(make_tree(tmp_path))
+    for litter in (".views.py.swp", ".#views.py", "#views.py#", "views.py~"):
+        (tmp_path / "pkg" / litter).write_text("x")
+        (tmp_path / "templates" / litter.replace("views.py", "greet.html")).write_text("x")
+    (tmp_path / "pkg" / "__pycache__").mkdir()
+    (tmp_path / "pkg" / "__pycache__" / "views.cpython-311.py").write_text("")
+    (tmp_path / "pkg" / "notes.txt").write_text("still not code\n")
+    assert watcher.changes() == []
+
+
+def test_changed_files() -> None:
+    before = {Path("a"): (1, 1), Path("b"): (1, 1)}
+    assert changed_files(before, dict(before)) == []
+    assert changed_files(before, {Path("a"): (1, 2), Path("c"): (1, 1)}) == [Path("a"), Path("b"), Path("c")]
+
+
+def test_the_reload_line_names_the_file(tmp_path: Path) -> None:
+    views, greet = tmp_path / "greeter" / "views.py", tmp_path / "templates" / "greet.html"
+    assert describe_change([views], tmp_path) == "greeter/views.py changed; reloading"
+    assert describe_change([views], tmp_path / "elsewhere") == f"{views} changed; reloading"
+    assert describe_change([views, greet], tmp_path) == "greeter/views.py and 1 other file changed; reloading"
+    assert describe_change([views, greet, greet], tmp_path) == "greeter/views.py and 2 other files changed; reloading"
+
+
+def test_a_warning_when_the_code_served_is_not_the_checkout_here(tmp_path: Path) -> None:
+    assert enclosing_checkout(REPO_ROOT / "templates") == REPO_ROOT
+    assert other_copy_warning(REPO_ROOT) is None  # the suite runs on an editable install of this checkout
+    assert other_copy_warning(tmp_path) is None  # not a checkout: nothing to say
+    (tmp_path / "greeter").mkdir()
+    (tmp_path / "greeter" / "__init__.py").write_text("")
+    (tmp_path / "pyproject.toml").write_text("")
+    warning = other_copy_warning(tmp_path / "greeter")
+    assert warning is not None
+    assert warning.startswith(f"the code served is the copy in {PACKAGE_DIR}, not this checkout's")
+    assert "edits here change nothing until you install again" in warning
+    assert "`.venv/bin/pip install -e .`" in warning and warning.endswith(".")
