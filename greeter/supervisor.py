@@ -26,6 +26,8 @@ from greeter.reloader import POLL_SECONDS, Watcher, describe_change, served_sour
 from greeter.serve import READY, REPLACE, STOP, STOP_SIGNALS, EarlyStop, serve_worker
 
 STOP_MARGIN_SECONDS = 5.0  # past the graceful timeout, before a stuck worker is killed
+# imported once by the process every worker is forked from; never greeter, whose code each worker reads anew
+PRELOADED = ["quart", "hypercorn.asyncio", "jinja2", "uvloop"]
 
 
 def run(config: Config, sock: socket.socket) -> int:
@@ -117,7 +119,10 @@ class Supervisor:
         self.config = config
         self.sock = sock
         self.watcher = watcher
-        self.context = multiprocessing.get_context("spawn")
+        # each worker a fork of one server process that has imported the libraries but not greeter: a new
+        # worker imports the code as it is on disk now, and starts in a fraction of the time of a fresh Python
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(PRELOADED)
         self.grace = config.graceful_timeout + STOP_MARGIN_SECONDS
         self.serving: list[Worker] = []
         self.starting: list[Worker] = []  # until every one of them has built the app

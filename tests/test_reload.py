@@ -85,7 +85,6 @@ async def test_an_edit_of_a_view_and_of_a_template_is_served_and_said_in_one_lin
     server.wait_for("reloading when a file changes in greeter/ and templates/")
     async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         assert (await http.get("/")).text == "Hello World!"
-        assert "Greetings" in (await http.get("/greet/")).text  # read from disk once, and kept
         old_pid = (await read_figures(http))["pid"]
         output_before = server.output()
         edit(checkout / "greeter" / "views.py", '"Hello World!"', '"Hello, edited view!"')
@@ -94,6 +93,7 @@ async def test_an_edit_of_a_view_and_of_a_template_is_served_and_said_in_one_lin
         # the new worker's start and the old one's end are silent: one line per reload
         assert server.output().removeprefix(output_before) == "greeter: greeter/views.py changed; reloading\n"
 
+        assert "Greetings" in (await http.get("/greet/")).text  # the new worker has read the template too
         edit(checkout / "templates" / "greet.html", "</h1>", " (edited template)</h1>")
         await served_within(http, "/greet/", "(edited template)</h1>")
     server.wait_for("greeter: templates/greet.html changed; reloading\n")

@@ -130,7 +130,7 @@ async def test_several_workers(start_server: StartServer) -> None:
     server.wait_for(r"(?s)Running on.*Running on")  # both workers listen on the one socket
     await assert_serves_every_route(server.base_url)
     port = server.address[1]
-    children = command_lines_of_children(server.process.pid)
+    children = command_lines_in_session(server.process.pid)
     # named in ps, not `python3 -c from multiprocessing.spawn import ...`
     assert {f"greeter worker {number} (port {port})" for number in (1, 2)} <= set(children), children
     assert not any("multiprocessing.spawn" in line for line in children), children
@@ -139,13 +139,14 @@ async def test_several_workers(start_server: StartServer) -> None:
     assert "has no affect" not in server.output()
 
 
-def command_lines_of_children(parent: int) -> list[str]:
-    """The command lines of a process's children, as `ps` shows them."""
+def command_lines_in_session(leader: int) -> list[str]:
+    """The command lines of the processes of a session but its leader, as `ps` shows them."""
     lines = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            # the fields after the command name, which is in parentheses: state, then the parent's pid
-            if int(stat.read_text().rpartition(")")[2].split()[1]) == parent:
+            # the fields after the command name, in parentheses: state, parent, process group, session
+            fields = stat.read_text().rpartition(")")[2].split()
+            if int(fields[3]) == leader and int(stat.parent.name) != leader:
                 command = (stat.parent / "cmdline").read_bytes()
                 lines.append(command.replace(b"\0", b" ").decode(errors="replace").strip())
         except (OSError, IndexError, ValueError):  # gone meanwhile
