@@ -86,16 +86,16 @@ def serve_worker(
     orders: Connection | None = None,
     *,
     title: str | None = None,
-    replacing: bool = False,
+    quiet_start: bool = False,
 ) -> None:
     """One worker: the app on Hypercorn, on the socket, until a stop signal or, under a supervisor, its orders.
 
     orders: the supervisor's end of a pipe, in a worker process; None when this process serves on its own.
-    title: the name `ps` shows for a worker process. replacing: a reload's new worker, which starts quietly.
+    title: the name `ps` shows for a worker process. quiet_start: a reload's new worker, after the reload's line.
     """
     if title is not None:
         setproctitle(title)
-    if replacing:
+    if quiet_start:
         logging.getLogger("hypercorn.error").addFilter(QuietStart())
     # fd:// makes Hypercorn adopt the socket; detach so two socket objects never close one descriptor
     config.bind = [f"fd://{sock.detach()}"]

@@ -155,7 +155,7 @@ class Supervisor:
         process = self.context.Process(
             target=serve_worker,
             args=(self.config, self.sock, theirs),
-            kwargs={"title": title, "replacing": quiet},
+            kwargs={"title": title, "quiet_start": quiet},
             name=title,
         )
         with stop_signals_ignored_by_children():
