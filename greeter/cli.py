@@ -155,7 +155,8 @@ def serve(
     hand_over(config, workers=workers, reload=reload or debug)  # as `flask run --debug`, debug reloads
     EarlyStop.catch()  # the banner says "serving": a stop from now on is graceful
     click.echo("\n".join(banner_lines(listening)))
-    if warning := other_copy_warning(Path.cwd()):
+    # only where edits are meant to be served: a service runs an installed copy from its checkout on purpose
+    if (reload or debug) and (warning := other_copy_warning(Path.cwd())):
         click.echo(f"greeter: {warning}", err=True)
     sys.exit(_run_then_clean_up(config, sock, unix_listener))
 

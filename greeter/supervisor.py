@@ -128,6 +128,8 @@ class Supervisor:
         self.starting: list[Worker] = []  # until every one of them has built the app
         self.leaving: list[Worker] = []  # told to stop, still finishing their requests
         self.failed: Worker | None = None  # the worker whose end ends the server
+        address = sock.getsockname()
+        self._where = f"port {address[1]}" if sock.family != socket.AF_UNIX else str(address)  # for `ps`
 
     def run(self) -> int:
         stop = StopSignals()
@@ -151,7 +153,7 @@ class Supervisor:
 
     def _start(self, number: int, *, quiet: bool) -> Worker:
         ours, theirs = self.context.Pipe()
-        title = f"greeter worker {number} (port {self.sock.getsockname()[1]})"
+        title = f"greeter worker {number} ({self._where})"
         process = self.context.Process(
             target=serve_worker,
             args=(self.config, self.sock, theirs),

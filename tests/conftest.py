@@ -249,6 +249,21 @@ def greeter_server(start_server: StartServer) -> Server:
     return start_server([command_path("greeter"), "0"], GREETER_READY)
 
 
+def command_lines_in_session(leader: int) -> list[str]:
+    """The command lines of the processes of a session but its leader, as `ps` shows them."""
+    lines = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # the fields after the command name, in parentheses: state, parent, process group, session
+            fields = stat.read_text().rpartition(")")[2].split()
+            if int(fields[3]) == leader and int(stat.parent.name) != leader:
+                command = (stat.parent / "cmdline").read_bytes()
+                lines.append(command.replace(b"\0", b" ").decode(errors="replace").strip())
+        except (OSError, IndexError, ValueError):  # gone meanwhile
+            continue
+    return lines
+
+
 async def read_figures(http: httpx.AsyncClient) -> dict[str, Any]:
     """The serving process's figures: the first event of its stream, read on a new connection."""
     async with http.stream("GET", "/process/stream", headers={"Connection": "close"}) as response:

@@ -213,3 +213,9 @@ async def test_the_code_served_is_the_installed_one_wherever_you_start(
         edit(checkout / "greeter" / "views.py", '"Hello World!"', '"Hello, installed copy!"')
         await served_within(http, "/", "Hello, installed copy!")  # the reloaded worker too
     assert server.stop() == 0
+    # without --reload an installed copy is what a service runs on purpose (README, Production): no warning
+    quiet = start_greeter(start_server, checkout, cwd=elsewhere)
+    async with httpx.AsyncClient(base_url=quiet.base_url, timeout=HTTP_TIMEOUT) as http:
+        assert (await http.get("/")).text == "Hello, installed copy!"
+    assert quiet.stop() == 0
+    assert "not this checkout" not in quiet.output()

@@ -9,7 +9,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import GREETER_READY, RUNNING_ON, STOP_TIMEOUT, Server, StartServer, command_path, read_figures
+from conftest import (
+    GREETER_READY,
+    RUNNING_ON,
+    STOP_TIMEOUT,
+    Server,
+    StartServer,
+    command_lines_in_session,
+    command_path,
+    read_figures,
+)
 
 from greeter.resources import HYPERCORN_TOML
 
@@ -137,21 +146,6 @@ async def test_several_workers(start_server: StartServer) -> None:
     assert server.stop() == 0
     # Hypercorn's serve() warns when the config it gets says more than one worker: each worker is one
     assert "has no affect" not in server.output()
-
-
-def command_lines_in_session(leader: int) -> list[str]:
-    """The command lines of the processes of a session but its leader, as `ps` shows them."""
-    lines = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            # the fields after the command name, in parentheses: state, parent, process group, session
-            fields = stat.read_text().rpartition(")")[2].split()
-            if int(fields[3]) == leader and int(stat.parent.name) != leader:
-                command = (stat.parent / "cmdline").read_bytes()
-                lines.append(command.replace(b"\0", b" ").decode(errors="replace").strip())
-        except (OSError, IndexError, ValueError):  # gone meanwhile
-            continue
-    return lines
 
 
 async def test_plain_hypercorn_with_the_shipped_config(start_server: StartServer) -> None:

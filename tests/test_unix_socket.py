@@ -25,6 +25,7 @@ from conftest import (
     WEB_SERVER_USER,
     StartServer,
     as_user,
+    command_lines_in_session,
     command_path,
     student_socket_folder,
     unix_account,
@@ -228,6 +229,9 @@ async def test_a_clean_stop_removes_the_socket_file(
     server = start_server([command_path("greeter"), "--socket", str(path), "--workers", workers], UNIX_SOCKET_READY)
     async with over_socket(path) as http:
         assert (await http.get("/")).status_code == 200
+    if workers == "2":  # named in ps by the socket they serve
+        titles = set(command_lines_in_session(server.process.pid))
+        assert {f"greeter worker {number} ({path})" for number in (1, 2)} <= titles, titles
     assert server.stop(signal_number) == 0
     assert not path.exists()
     assert "Traceback" not in server.output()
