@@ -10,10 +10,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import GREETER_READY, StartServer, command_path, require_tool
 
+from greeter.bench import rss
 from greeter.bench.rss import worker_rss_bytes
 from greeter.bench.viewers import watch
 from greeter.bench.wrk import parse_wrk
@@ -56,6 +58,28 @@ def test_wrk_figures_without_errors() -> None:
 def test_wrk_output_it_cannot_read() -> None:
     with pytest.raises(ValueError, match="Requests/sec"):
         parse_wrk("unable to connect to 127.0.0.1:1 Connection refused")
+
+
+def test_a_thread_that_ends_while_its_children_are_read_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a threaded server's request thread ends between the listing of /proc/PID/task and the read of its file
+    tasks = tmp_path / "42" / "task"
+    (tasks / "42").mkdir(parents=True)
+    (tasks / "42" / "children").write_text("")
+    (tasks / "43").mkdir()
+    (tasks / "43" / "children").write_text("7")
+    (tmp_path / "42" / "status").write_text("VmRSS:\t  1000 kB\n")
+    read_text = Path.read_text
+
+    def thread_43_ends_first(path: Path, *args: Any, **kwargs: Any) -> str:
+        if path.parent.name == "43":
+            raise FileNotFoundError(path)
+        return read_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", thread_43_ends_first)
+    monkeypatch.setattr(rss, "PROC", tmp_path)
+    assert worker_rss_bytes(42) == 1_024_000
 
 
 def test_the_rss_of_a_process_and_of_its_worker() -> None:

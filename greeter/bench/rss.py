@@ -17,7 +17,10 @@ def worker_rss_bytes(pid: int) -> int:
 def _children(pid: int) -> list[int]:
     found = []
     for task in (PROC / str(pid) / "task").glob("*/children"):
-        found += [int(child) for child in task.read_text().split()]
+        try:
+            found += [int(child) for child in task.read_text().split()]
+        except FileNotFoundError:  # a thread that ended since the listing (a threaded server's, per request)
+            continue
     return found
 
 
