@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from quart import Quart
+from greeter.app_on_first_use import AppOnFirstUse
 
-from greeter.proxy import trust_proxies
-from greeter.resources import TEMPLATES_DIR
-from greeter.settings import SettingsError, configure, refuse
+if TYPE_CHECKING:
+    from quart import Quart
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     """Create the Quart app: settings, the routes, the process's own figures, and the guard on every request."""
+    # imported here, not at the top: `import greeter` stays light (the `greeter` command answers Ctrl+C from its
+    # first instant), and a view module can never import a half-built package
+    from quart import Quart
+
+    from greeter import guard, process, views
+    from greeter.proxy import trust_proxies
+    from greeter.resources import TEMPLATES_DIR
+    from greeter.settings import configure
+
     app = Quart(__name__, template_folder=str(TEMPLATES_DIR))
     configure(app.config, test_config)
-
-    # imported here, not at the top, so a view module can never import a half-built package
-    from greeter import guard, process, views
-
     app.register_blueprint(views.bp)
     app.register_blueprint(process.bp)
     process.init_app(app)
@@ -29,8 +33,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     return app
 
 
-# what `hypercorn greeter:app` serves; a GREETER_* setting it cannot use: one sentence, not a traceback
-try:
-    app = create_app()
-except SettingsError as error:
-    refuse(error)
+# what `hypercorn greeter:app` serves. Created when the server first calls it, not when greeter is imported, so a
+# bad GREETER_* setting fails the test or the server that creates the app, never a mere `from greeter import ...`
+app = AppOnFirstUse(create_app)

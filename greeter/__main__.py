@@ -1,5 +1,5 @@
 """`python -m greeter`: the same as the `greeter` command."""
 
-from greeter.cli import main
+from greeter.command import main
 
 main()

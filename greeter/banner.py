@@ -1,11 +1,13 @@
-"""What `greeter` prints when it starts serving: where to browse, and how to get there over SSH."""
+"""What `greeter` prints when it starts serving: where to browse, why this port, and how to get there over SSH."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 ALL_INTERFACES = {"0.0.0.0", "::", ""}
-LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+# names that mean this machine only: never the name to reach it by from elsewhere
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 # a laptop's browser reaches the tunnel here; 8080 is the usual choice (any free port on the laptop works)
 LAPTOP_PORT = 8080
 
@@ -17,11 +19,12 @@ class Listening:
     host: str
     port: int
     pid: int
-    worker_class: str
-    workers: int
-    server_name: str  # this machine's name, for URLs reachable from elsewhere
+    how: str  # "2 workers of class uvloop": what serves
+    port_reason: str  # ports.port_reason: the UID, the fold, the port asked for, or any free one
+    reachable_name: str | None  # this machine as others reach it (reachable_name()); None when unknown
     user: str
     ssh_connection: str | None  # $SSH_CONNECTION: set when the session came in over SSH
+    debug: bool = False
     scheme: str = "http"  # https with --certfile/--keyfile
     unix_socket: str | None = None  # with --socket: the socket's path, and the group that may connect too
     socket_group: str = ""
@@ -32,25 +35,56 @@ def url_for(host: str, port: int, scheme: str = "http") -> str:
     return f"{scheme}://[{host}]:{port}/" if ":" in host else f"{scheme}://{host}:{port}/"
 
 
-def banner_lines(facts: Listening) -> list[str]:
+def is_loopback_name(name: str) -> bool:
+    """Whether a name or address means this machine only (localhost, 127.0.0.0/8, ::1)."""
+    if name.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def reachable_name(ssh_connection: str | None, host_name: str) -> str | None:
+    """This machine as a student's laptop reaches it: the address their SSH session came in on, else the host
+    name; never a loopback name (socket.getfqdn() says `localhost` on many machines)."""
+    fields = (ssh_connection or "").split()
+    # SSH_CONNECTION is "client-address client-port server-address server-port"
+    candidates = [fields[2].partition("%")[0]] if len(fields) == 4 else []
+    candidates.append(host_name)
+    return next((name for name in candidates if name and not is_loopback_name(name)), None)
+
+
+def tunnel_target(host: str) -> str:
+    """Where sshd, on this machine, connects the tunnel's far end: the listening address, or loopback for all."""
+    target = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"[{target}]" if ":" in target else target
+
+
+def banner_lines(facts: Listening, name: str = "greeter") -> list[str]:
     """The lines printed once the socket is listening."""
-    workers = "1 worker" if facts.workers == 1 else f"{facts.workers} workers"
-    lines = [f"greeter: pid {facts.pid}, {workers} of class {facts.worker_class}, Ctrl+C to stop"]
+    lines = [f"{name}: pid {facts.pid}, {facts.how}, Ctrl+C to stop"]
     if facts.unix_socket is not None:
         # reached through the web server: no URL of its own, no tunnel
         lines.append(f"  serving unix:{facts.unix_socket} (only you and group {facts.socket_group} can connect)")
         return lines
     if facts.host in ALL_INTERFACES:
-        lines.append(f"  serving {url_for(facts.server_name, facts.port, facts.scheme)} on all interfaces")
-        lines.append(f"  on this machine: {url_for('127.0.0.1', facts.port, facts.scheme)}")
+        loopback = "::1" if facts.host == "::" else "127.0.0.1"
+        lines.append(f"  serving {url_for(loopback, facts.port, facts.scheme)} on this machine, and on all interfaces")
+        if facts.reachable_name is not None:
+            elsewhere = url_for(facts.reachable_name, facts.port, facts.scheme)
+            lines.append(f"  from other machines (over the VPN, say): {elsewhere}")
+        else:
+            lines.append(f"  from other machines: this machine's address, port {facts.port}")
     else:
         lines.append(f"  serving {url_for(facts.host, facts.port, facts.scheme)}")
-    if facts.ssh_connection:
-        # sshd opens the tunnel's far end on this machine, so loopback reaches a loopback-only server
-        target = "localhost" if facts.host in ALL_INTERFACES | LOOPBACK else facts.host
-        target = f"[{target}]" if ":" in target else target
+    lines.append(f"  {facts.port_reason}")
+    if facts.debug:
+        # as `flask run --debug` says it: a student must not leave it on by accident
+        lines.append("  debug mode: on (tracebacks in the browser, templates reread when they change)")
+    if facts.ssh_connection and facts.reachable_name is not None:
         lines.append(
-            f"  from your laptop: ssh -L {LAPTOP_PORT}:{target}:{facts.port} {facts.user}@{facts.server_name}"
-            f" and open {facts.scheme}://localhost:{LAPTOP_PORT}/"
+            f"  from your laptop: ssh -L {LAPTOP_PORT}:{tunnel_target(facts.host)}:{facts.port}"
+            f" {facts.user}@{facts.reachable_name} and open {facts.scheme}://localhost:{LAPTOP_PORT}/"
         )
     return lines

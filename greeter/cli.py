@@ -13,14 +13,17 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from greeter.banner import Listening, banner_lines
+from greeter import create_app
+from greeter.banner import Listening, banner_lines, reachable_name
 from greeter.bench.wrk import WrkFailed
 from greeter.checkout import other_copy_warning
 from greeter.hypercorn_config import ConfigError, load_hypercorn_config, use_tls
 from greeter.launch import ServerStartError
-from greeter.ports import PortError, parse_port, port_for_uid, uid_port_note
+from greeter.ports import PortError, parse_port, port_for_uid, port_reason
 from greeter.resources import HYPERCORN_TOML
 from greeter.serve import EarlyStop, ServeError, hand_over, is_loopback, listen
+from greeter.serving_log import BannerSaysWhere
+from greeter.settings import SettingsError
 from greeter.supervisor import run
 from greeter.unix_socket import UnixListener, listen_unix
 
@@ -39,31 +42,55 @@ class ServeByDefault(click.Group):
             args = ["serve", *args]
         return super().parse_args(ctx, args)
 
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write("Usage: greeter [PORT] [OPTIONS]     serve (the default)\n")
+        formatter.write("       greeter COMMAND [ARGS]...\n")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # serving is what `greeter` does with no command: its options come first, not behind `serve --help`
+        serve_context = click.Context(serve, info_name="greeter", parent=ctx)
+        help_option = serve.get_help_option(serve_context)
+        records = [
+            record
+            for param in serve.get_params(serve_context)
+            if isinstance(param, click.Option)
+            and param is not help_option
+            and (record := param.get_help_record(serve_context)) is not None
+        ]
+        with formatter.section("Serving options"):
+            formatter.write_dl(records)
+        super().format_options(ctx, formatter)
+
 
 def main() -> None:
     """The `greeter` command. Every mistake a person can make is one line on stderr and an exit status."""
     try:
         status = cli.main(standalone_mode=False)
-    except (PortError, ConfigError, BenchError) as error:  # what the person typed or wrote, or must install
+    except (PortError, ConfigError, SettingsError, BenchError) as error:  # what the person typed or set
         _fail(str(error), exit_status=2)
     except (ServeError, ServerStartError, WrkFailed) as error:  # what the machine refused
         _fail(str(error), exit_status=1)
     except click.ClickException as error:  # a usage mistake: an unknown option, a bad --workers
         _fail(f"{error.format_message()} Run `greeter --help` for the options.", error.exit_code)
-    except (click.Abort, KeyboardInterrupt):  # Ctrl+C during `greeter compare` or `greeter bench`
-        _fail("stopped", exit_status=1)
+    except (click.Abort, KeyboardInterrupt):  # Ctrl+C before serving, or during `greeter compare` or `bench`
+        _fail("stopped.", exit_status=1)
     sys.exit(status if isinstance(status, int) else 0)
 
 
 def _fail(message: str, exit_status: int) -> NoReturn:
-    click.echo(f"greeter: {message}", err=True)
+    # one sentence, ended as one, whoever wrote the message (click's own end without a full stop)
+    ended = message if message.endswith((".", "?", "!")) else f"{message}."
+    click.echo(f"greeter: {ended}", err=True)
     sys.exit(exit_status)
 
 
 @click.group(cls=ServeByDefault, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="greeter")
 def cli() -> None:
-    """The classic Flask teaching app on Quart and Hypercorn. With no command: serve on your UID port."""
+    """The classic Flask teaching app on Quart and Hypercorn.
+
+    With no command, greeter serves on PORT: by default the port equal to your UID, or 0 for any free port.
+    """
 
 
 @cli.command()
@@ -127,7 +154,8 @@ def serve(
             f"--debug shows tracebacks to {reach}; serve on 127.0.0.1 (and use an SSH tunnel),"
             " or add --allow-remote-debug if every machine there is yours."
         )
-    port = 0 if socket_path is not None else _chosen_port(port_argument, port_option)
+    asked = None if socket_path is not None else _asked_port(port_argument, port_option)
+    port = port_for_uid(os.getuid()) if asked is None else asked
     # read by the app's settings in this process and in every worker Hypercorn starts
     if debug:
         os.environ["GREETER_DEBUG"] = "true"
@@ -135,23 +163,16 @@ def serve(
         proxy_hops = 1  # only the web server can connect to the socket: its headers are the only ones there are
     if proxy_hops is not None:
         os.environ["GREETER_PROXY_HOPS"] = str(proxy_hops)
+    create_app()  # every GREETER_* setting checked before anything listens: a bad one is one sentence, status 2
     config = load_hypercorn_config(config_path)
     use_tls(config, certfile, keyfile)
+    config.logger_class = BannerSaysWhere  # the banner says where greeter serves, once
     unix_listener = listen_unix(socket_path) if socket_path is not None else None
     sock = unix_listener.sock if unix_listener is not None else listen(host, port)
-    listening = Listening(
-        host=host,
-        port=sock.getsockname()[1] if unix_listener is None else 0,
-        pid=os.getpid(),
-        worker_class=config.worker_class,
-        workers=workers,
-        server_name=socket.getfqdn(),
-        user=getpass.getuser(),
-        ssh_connection=os.environ.get("SSH_CONNECTION"),
-        scheme="https" if config.ssl_enabled else "http",
-        unix_socket=str(unix_listener.path) if unix_listener is not None else None,
-        socket_group=unix_listener.group if unix_listener is not None else "",
-    )
+    workers_text = "1 worker" if workers == 1 else f"{workers} workers"
+    how = f"{workers_text} of class {config.worker_class}"
+    scheme = "https" if config.ssl_enabled else "http"
+    listening = _listening(sock, host, asked, how, debug=debug, scheme=scheme, unix_listener=unix_listener)
     hand_over(config, workers=workers, reload=reload or debug)  # as `flask run --debug`, debug reloads
     EarlyStop.catch()  # the banner says "serving": a stop from now on is graceful
     click.echo("\n".join(banner_lines(listening)))
@@ -185,18 +206,63 @@ def _socket_alone(port_argument: str | None, port_option: str | None, *, host_gi
         raise PortError("--host and --socket/GREETER_SOCKET both given; a Unix socket has no address.")
 
 
-def _chosen_port(port_argument: str | None, port_option: str | None) -> int:
-    """The explicit port if there is one (the argument or --port/GREETER_PORT), else the UID's port."""
+def _listening(
+    sock: socket.socket,
+    host: str,
+    asked: int | None,
+    how: str,
+    *,
+    debug: bool,
+    scheme: str = "http",
+    unix_listener: UnixListener | None = None,
+) -> Listening:
+    """The banner's facts, from the socket as it listens."""
+    ssh_connection = os.environ.get("SSH_CONNECTION")
+    port = sock.getsockname()[1] if unix_listener is None else 0
+    return Listening(
+        host=host,
+        port=port,
+        pid=os.getpid(),
+        how=how,
+        port_reason=port_reason(os.getuid(), asked, port),
+        reachable_name=reachable_name(ssh_connection, socket.gethostname()),
+        user=getpass.getuser(),
+        ssh_connection=ssh_connection,
+        debug=debug,
+        scheme=scheme,
+        unix_socket=str(unix_listener.path) if unix_listener is not None else None,
+        socket_group=unix_listener.group if unix_listener is not None else "",
+    )
+
+
+def _asked_port(port_argument: str | None, port_option: str | None) -> int | None:
+    """The explicit port if there is one (the argument or --port/GREETER_PORT); None: the UID's port."""
     if port_argument is not None and port_option is not None and parse_port(port_argument) != parse_port(port_option):
-        raise PortError(f"two ports given ({port_argument} and --port/GREETER_PORT {port_option}); give one")
+        raise PortError(f"two ports given ({port_argument} and --port/GREETER_PORT {port_option}); give one.")
     explicit = port_argument if port_argument is not None else port_option
-    if explicit is not None:
-        return parse_port(explicit)
-    uid = os.getuid()
-    note = uid_port_note(uid)
-    if note is not None:
-        click.echo(f"greeter: {note}", err=True)
-    return port_for_uid(uid)
+    return None if explicit is None else parse_port(explicit)
+
+
+@cli.command()
+@click.argument("port_argument", metavar="[PORT]", required=False)
+@click.option(
+    "--port", "port_option", envvar="GREETER_PORT", help="Port to serve on (also GREETER_PORT); 0: any free port."
+)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on; 0.0.0.0 for all interfaces."
+)
+def twin(port_argument: str | None, port_option: str | None, host: str) -> None:
+    """Serve the Flask twin, as `flask run` does (Werkzeug's development server), on greeter's port: your UID."""
+    from greeter.flask_twin import create_flask_app
+    from greeter.twin_server import serve_twin
+
+    asked = _asked_port(port_argument, port_option)
+    port = port_for_uid(os.getuid()) if asked is None else asked
+    app = create_flask_app()  # a bad GREETER_* setting: one sentence, before anything listens
+    sock = listen(host, port)
+    listening = _listening(sock, host, asked, "Werkzeug's development server, a thread per request", debug=False)
+    click.echo("\n".join(banner_lines(listening, name="greeter twin")))
+    serve_twin(app, sock)
 
 
 @cli.command("config-path")

@@ -20,14 +20,19 @@ def port_for_uid(uid: int) -> int:
     return MIN_PORT + uid % _RANGE_SIZE
 
 
-def uid_port_note(uid: int) -> str | None:
-    """One line saying why the port is not the UID, or None when it is."""
+def port_reason(uid: int, asked: int | None, port: int) -> str:
+    """Why greeter serves on this port, in plain words: the UID, the fold, the port asked for, or any free one."""
+    own = port_for_uid(uid)
+    if asked == ANY_FREE_PORT:
+        return f"port {port} is a free port the system chose, as you asked with 0 (your own port is {own})"
+    if asked is not None and asked != own:
+        return f"port {port}, as you asked (your own port, from your UID, is {own})"
     if MIN_PORT <= uid <= MAX_PORT:
-        return None
+        return f"port {port} is your UID, as the course asks: on a shared server, everyone has a port of their own"
     why = "below 1024, where ports are reserved" if uid < MIN_PORT else "above 65535, the largest port"
     return (
-        f"your UID {uid} is {why}, so greeter serves on {port_for_uid(uid)} "
-        f"(1024 + UID mod {_RANGE_SIZE}); choose another with `greeter PORT`"
+        f"port {port}: your UID {uid} is {why}, so greeter folds it into range (1024 + UID mod {_RANGE_SIZE}),"
+        " the same port every time; choose another with `greeter PORT`"
     )
 
 
@@ -37,12 +42,16 @@ def parse_port(text: str) -> int:
     # isdigit alone would accept non-ASCII digits, such as fullwidth ones
     if not (stripped.isascii() and stripped.isdigit()):
         raise PortError(
-            f"port {text!r} is not a number; give a whole number from 1024 to 65535, or 0 for any free port"
+            f"port {text!r} is not a number; give a whole number from 1024 to 65535, or 0 for any free port."
         )
     port = int(stripped)
-    if port != ANY_FREE_PORT and not MIN_PORT <= port <= MAX_PORT:
+    if port > MAX_PORT:
         raise PortError(
-            f"port {port} is outside 1024-65535 (ports below 1024 are reserved for the system); "
-            "give one in that range, or 0 for any free port"
+            f"port {port} is above 65535, the largest port; give one from 1024 to 65535, or 0 for any free port."
+        )
+    if port != ANY_FREE_PORT and port < MIN_PORT:
+        raise PortError(
+            f"port {port} is below 1024, where ports are reserved for the system; "
+            "give one from 1024 to 65535, or 0 for any free port."
         )
     return port

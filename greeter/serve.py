@@ -6,6 +6,7 @@ import asyncio
 import errno
 import ipaddress
 import logging
+import os
 import signal
 import socket
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from hypercorn.config import Config
 from setproctitle import setproctitle
 
 from greeter import create_app
+from greeter.port_holder import port_holder
 from greeter.process import begin_shutdown
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -57,21 +59,47 @@ def is_loopback(host: str) -> bool:
 def listen(host: str, port: int) -> socket.socket:
     """Open the listening socket ourselves, so a port in use is one clear sentence, and port 0 is known."""
     try:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.create_server((host, port), family=family, backlog=1024)
+        # resolved here: create_server would bury a name that does not resolve in "(while attempting to bind ...)"
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError):
+        raise ServeError(
+            f"cannot listen on {host}: no address of that name was found; check the spelling, or give an address"
+            " such as 127.0.0.1 or 0.0.0.0."
+        ) from None
+    try:
+        sock = socket.create_server(address, family=family, backlog=1024)
     except OSError as error:
         where = f"port {port} on {host}"
         if error.errno == errno.EADDRINUSE:
-            message = f"{where} is already in use; try another port (`greeter {port + 1}`), or 0 for any free port"
+            message = f"{where} is already in use{_in_use_by(port)}"
         elif error.errno == errno.EACCES:
-            message = f"{where} is not open to this user; choose a port from 1024 to 65535"
-        elif error.errno == errno.EADDRNOTAVAIL or isinstance(error, socket.gaierror):
-            message = f"cannot listen on {host}: it is not an address of this machine"
-        else:
-            message = f"cannot listen on {where}: {error.strerror or error}"
+            message = f"{where} is not open to this user; choose a port from 1024 to 65535."
+        elif error.errno == errno.EADDRNOTAVAIL:
+            message = f"cannot listen on {host}: it is not an address of this machine."
+        else:  # strerror alone: create_server's own text adds the raw address tuple
+            message = f"cannot listen on {where}: {os.strerror(error.errno) if error.errno else error}."
         raise ServeError(message) from None
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
+
+
+def _in_use_by(port: int) -> str:
+    """The rest of the sentence: who most likely holds the port, and what to do (never the next port: on a
+    course server that is a classmate's UID)."""
+    holder = port_holder(port)
+    if holder is not None and holder.uid != os.getuid():
+        return " by another user's program; run `greeter 0` for any free port."
+    if holder is not None and holder.pids:
+        pids = ", ".join(f"{pid} ({name})" for pid, name in zip(holder.pids, holder.names, strict=True))
+        kill = " ".join(str(pid) for pid in holder.pids)
+        return (
+            f" by your own process {pids}, most likely a greeter you started earlier and left running; stop it"
+            f" (Ctrl+C in its terminal, or `kill {kill}`), or run `greeter 0` for any free port."
+        )
+    return (
+        ", most likely by a greeter you started earlier and left running; stop it (Ctrl+C in its terminal),"
+        " or run `greeter 0` for any free port."
+    )
 
 
 def hand_over(config: Config, *, workers: int, reload: bool) -> None:

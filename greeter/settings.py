@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from flask.config import Config  # Quart's Config subclasses it, so one loader serves both apps
@@ -24,6 +26,47 @@ class SettingsError(Exception):
     """A setting that cannot be used: one sentence naming it, exit status 2."""
 
 
+@dataclass(frozen=True)
+class NumberRange:
+    """The values a numeric setting may take, and how a person would say what it is."""
+
+    what: str  # "a number of seconds", "a whole number of viewers"
+    low: float
+    high: float
+    whole: bool = False
+
+    def check(self, key: str, value: object) -> float | int:
+        """The value, if it is a number of the right kind within the range; else one sentence naming the setting."""
+        # bool is an int to Python, and JSON's NaN and Infinity parse as floats: none of them is a setting
+        if isinstance(value, bool) or not isinstance(value, int | float) or (self.whole and not isinstance(value, int)):
+            number = None
+        else:
+            number = value if self.whole else float(value)
+        if number is not None and math.isfinite(number) and self.low <= number <= self.high:
+            return number
+        shown = value if len(repr(value)) <= 40 else f"{repr(value)[:40]}..."
+        raise SettingsError(
+            f"GREETER_{key} must be {self.what} from {_plain(self.low)} to {_plain(self.high)}, not {shown!r}."
+        )
+
+
+def _plain(number: float) -> str:
+    """3,600 and 0.05, as a person writes them."""
+    return f"{int(number):,}" if float(number).is_integer() else f"{number:g}"
+
+
+NUMBER_RANGES: Mapping[str, NumberRange] = {
+    # an hour: past that, a client or proxy in between gives up anyway
+    "WAIT_MAX_SECONDS": NumberRange("a number of seconds", 0, 3_600),
+    # below a twentieth of a second the stream is a flood, at full CPU, that no eye can follow
+    "PROCESS_TICK_SECONDS": NumberRange("a number of seconds", 0.05, 3_600),
+    # 0 turns the stream off; a million open streams is far past what one process can hold
+    "STREAM_MAX_VIEWERS": NumberRange("a whole number of viewers", 0, 1_000_000, whole=True),
+    # more proxies than that in front of one app is a mistake, not a deployment
+    "PROXY_HOPS": NumberRange("a whole number of proxies", 0, 10, whole=True),
+}
+
+
 def refuse(error: SettingsError) -> NoReturn:
     """Stop the process as for any other bad config: one sentence on stderr, exit status 2, no traceback."""
     print(f"greeter: {error}", file=sys.stderr)
@@ -36,17 +79,14 @@ def configure(config: Config, test_config: Mapping[str, Any] | None) -> None:
     config.from_prefixed_env(ENV_PREFIX)
     if test_config is not None:
         config.from_mapping(test_config)
-    config["PROXY_HOPS"] = _proxy_hops(config["PROXY_HOPS"])
+    for key, allowed in NUMBER_RANGES.items():
+        config[key] = allowed.check(key, config[key])
+    if config["DEBUG"] is not None and not isinstance(config["DEBUG"], bool):  # None: the framework's default
+        raise SettingsError(f"GREETER_DEBUG must be true or false, not {config['DEBUG']!r}.")
     # kept under another key: Flask 3.1 would also run its own TRUSTED_HOSTS check (Quart has none), and
     # that one is case-sensitive, so the twin would answer Host: Example.org differently from the Quart app
     config[SERVED_HOSTS] = _trusted_hosts(config["TRUSTED_HOSTS"])
     config["TRUSTED_HOSTS"] = None
-
-
-def _proxy_hops(value: object) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    raise SettingsError(f"GREETER_PROXY_HOPS must be a whole number of proxies, 0 or more, not {value!r}")
 
 
 def _trusted_hosts(value: object) -> list[str] | None:
@@ -59,5 +99,5 @@ def _trusted_hosts(value: object) -> list[str] | None:
         if cleaned:
             return cleaned
     raise SettingsError(
-        f"GREETER_TRUSTED_HOSTS must name one host or more, such as 'example.org,.example.org', not {value!r}"
+        f"GREETER_TRUSTED_HOSTS must name one host or more, such as 'example.org,.example.org', not {value!r}."
     )

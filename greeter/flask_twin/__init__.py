@@ -34,8 +34,17 @@ def create_flask_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-# what `flask --app greeter.flask_twin run` serves; a GREETER_* setting it cannot use: one sentence, not a traceback
-try:
-    app = create_flask_app()
-except SettingsError as error:
-    refuse(error)
+def __getattr__(name: str) -> Flask:
+    """`app`, made on first use: what `flask --app greeter.flask_twin run` finds (Flask's discovery asks with getattr).
+
+    Not made at import, so a bad GREETER_* setting fails the test or the server that creates the app, never a mere
+    `from greeter.flask_twin import ...`; the server is stopped with one sentence, exit status 2.
+    """
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        app = create_flask_app()
+    except SettingsError as error:
+        refuse(error)
+    globals()["app"] = app  # made once: from now on the module has it
+    return app
