@@ -5,7 +5,9 @@ greeter/flask_twin/guard.py is the same, synchronous.
 
 from __future__ import annotations
 
-from quart import Quart, Response, request
+from quart import Quart, Response, current_app, request
+from quart.debug import traceback_response
+from werkzeug.exceptions import HTTPException
 
 from greeter.process import PLAIN_TEXT
 from greeter.resources import TEMPLATES_DIR
@@ -34,3 +36,14 @@ def init_app(app: Quart) -> None:
     async def add_security_headers(response: Response) -> Response:
         response.headers.update(headers)
         return response
+
+    if app.debug:
+        # Quart re-raises a view's exception in debug mode and builds its traceback page outside the request
+        # (quart.asgi._handle_exception), past every after_request hook: built here, inside the request, the page
+        # gets the headers like every other answer. The traceback goes to the terminal too, as Flask's does.
+        @app.errorhandler(Exception)
+        async def debug_traceback_page(error: Exception) -> Response | HTTPException:
+            if isinstance(error, HTTPException):  # a 404 or 405 is an answer, not a bug: as without debug
+                return error
+            current_app.logger.error("Exception on %s [%s]", request.path, request.method, exc_info=error)
+            return await traceback_response(error)

@@ -13,11 +13,11 @@ from typing import Any
 
 from jinja2 import Template
 from quart import Blueprint, Quart, Response, current_app, render_template, request, url_for
-from quart.signals import template_rendered
+from quart.signals import before_render_template
 
 from greeter.process_state import ProcessState, count_template_reads, describe_event_loop
 from greeter.ticker import RELOAD_EVENT, SHUTDOWN_EVENT, Ticker
-from greeter.wait_time import WaitError, parse_wait_seconds
+from greeter.wait_time import WaitError, parse_wait_seconds, waited
 
 bp = Blueprint("process", __name__)
 PLAIN_TEXT = "text/plain; charset=utf-8"
@@ -50,7 +50,10 @@ def figures(app: Quart) -> dict[str, Any]:
 @bp.route("/process/")
 async def process_page() -> str:
     return await render_template(
-        "process.html", figures=figures(current_app), stream_url=url_for("process.process_stream")
+        "process.html",
+        figures=figures(current_app),
+        stream_url=url_for("process.process_stream"),
+        template_counts=process_of(current_app).state.template_counts,
     )
 
 
@@ -79,7 +82,7 @@ async def wait(seconds: str) -> tuple[str, int, dict[str, str]]:
         return f"{error}\n", 400, {"Content-Type": PLAIN_TEXT}
     # the event loop serves every other request while this one sleeps
     await asyncio.sleep(delay)
-    return f"Waited {delay:g} seconds.\n", 200, {"Content-Type": PLAIN_TEXT}
+    return waited(delay), 200, {"Content-Type": PLAIN_TEXT}
 
 
 def init_app(app: Quart) -> None:
@@ -101,7 +104,8 @@ def init_app(app: Quart) -> None:
     async def count_render(sender: Quart, template: Template, **extra: Any) -> None:
         state.template_rendered(template.name)
 
-    template_rendered.connect(count_render, app, weak=False)
+    # counted as the render begins, so the page that shows the counts includes itself
+    before_render_template.connect(count_render, app, weak=False)
 
     @app.before_serving
     async def start_ticker() -> None:

@@ -57,7 +57,6 @@ class ProcessState:
     def snapshot(self, *, viewers: int, debug: bool) -> dict[str, Any]:
         """The figures the page shows and the stream sends, as JSON-ready values."""
         uptime = self.uptime()
-        names = sorted(self.template_reads.keys() | self.template_renders.keys())
         return {
             "pid": self.pid,
             "ppid": self.ppid,
@@ -71,12 +70,16 @@ class ProcessState:
             "requests_served": self.requests_served,
             "in_flight": self.in_flight,
             "peak_in_flight": self.peak_in_flight,
-            "templates": [
-                {"name": name, "read": self.template_reads[name], "rendered": self.template_renders[name]}
-                for name in names
-            ],
+            "templates": self.template_counts(),
             "viewers": viewers,
         }
+
+    def template_counts(self) -> list[dict[str, Any]]:
+        """Each template read or rendered so far: how often read from disk, how often rendered as a page."""
+        names = sorted(self.template_reads.keys() | self.template_renders.keys())
+        return [
+            {"name": name, "read": self.template_reads[name], "rendered": self.template_renders[name]} for name in names
+        ]
 
     def served_line(self) -> str:
         """The serving log's last line."""

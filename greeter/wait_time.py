@@ -27,3 +27,8 @@ def parse_wait_seconds(text: str, maximum: float) -> float:
     if seconds > maximum or math.isinf(seconds):
         raise WaitError(f"{text} seconds is over the maximum of {maximum:g}; a wait is from 0 to {maximum:g} seconds")
     return seconds + 0.0  # -0 waits 0
+
+
+def waited(seconds: float) -> str:
+    """What /wait/ answers once it has waited: "Waited 1 second.", "Waited 0.5 seconds."."""
+    return f"Waited {seconds:g} second{'' if seconds == 1 else 's'}.\n"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import command_path
+from conftest import Server, command_path
 
 RUN_TIMEOUT = 30
 
@@ -32,6 +34,7 @@ def assert_one_sentence(result: subprocess.CompletedProcess[str], exit_status: i
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("greeter: ")
+    assert lines[0].endswith("."), lines[0]  # a sentence, ended as one
     assert words in lines[0]
 
 
@@ -45,8 +48,8 @@ def busy_port() -> Iterator[int]:
     ("args", "env", "words"),
     [
         (["abc"], {}, "port 'abc' is not a number"),
-        (["80"], {}, "port 80 is outside 1024-65535"),
-        (["70000"], {}, "port 70000 is outside 1024-65535"),
+        (["80"], {}, "port 80 is below 1024, where ports are reserved for the system"),
+        (["70000"], {}, "port 70000 is above 65535, the largest port; give one from 1024 to 65535"),
         (["--port", "-5"], {}, "port '-5' is not a number"),
         ([], {"GREETER_PORT": "http"}, "port 'http' is not a number"),
         (["8080", "--port", "8081"], {}, "two ports given"),
@@ -61,7 +64,57 @@ def test_bad_arguments_exit_2(args: list[str], env: dict[str, str], words: str) 
 def test_port_in_use_exits_1(busy_port: int) -> None:
     result = run_greeter(str(busy_port))
     assert_one_sentence(result, 1, f"port {busy_port} on 127.0.0.1 is already in use")
-    assert "0 for any free port" in result.stderr
+    assert "run `greeter 0` for any free port." in result.stderr
+    assert f"greeter {busy_port + 1}" not in result.stderr  # on a course server, the next port is a classmate's UID
+
+
+def test_port_in_use_by_your_earlier_greeter_names_it(greeter_server: Server) -> None:
+    port = greeter_server.address[1]
+    result = run_greeter(str(port), "--host", "0.0.0.0")
+    pid = greeter_server.process.pid
+    assert_one_sentence(
+        result,
+        1,
+        f"port {port} on 0.0.0.0 is already in use by your own process {pid} (greeter), most likely a greeter you"
+        f" started earlier and left running; stop it (Ctrl+C in its terminal, or `kill {pid}`), or run `greeter 0`"
+        " for any free port.",
+    )
+
+
+def test_a_name_that_does_not_resolve_exits_1() -> None:
+    result = run_greeter("0", "--host", "nosuchhost.invalid")
+    assert_one_sentence(result, 1, "cannot listen on nosuchhost.invalid: no address of that name was found;")
+    assert "while attempting" not in result.stderr
+
+
+def test_help_shows_the_serving_options() -> None:
+    result = run_greeter("--help")
+    assert result.returncode == 0
+    serving = result.stdout.split("Serving options:")[1].split("Options:")[0]
+    for option in ("--port", "--host", "--workers", "--reload", "--debug", "--proxy-hops", "--certfile", "--config"):
+        assert f"  {option} " in serving, option
+    assert "Usage: greeter [PORT] [OPTIONS]" in result.stdout
+    assert "twin " in result.stdout.split("Commands:")[1]
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.15, 0.25, 0.4])
+def test_ctrl_c_while_starting_is_no_traceback(delay: float) -> None:
+    # the first tenth of a second: before that, the interrupt can land in Python's own start or in the
+    # console-script wrapper pip writes, before any of greeter's code runs
+    process = subprocess.Popen(
+        [command_path("greeter"), "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    assert "Traceback" not in stdout + stderr, stderr
+    assert "KeyboardInterrupt" not in stdout + stderr
+    # stopped before serving (one sentence, status 1), or after the banner (a graceful stop, status 0)
+    assert (process.returncode, stderr) == (1, "greeter: stopped.\n") or process.returncode == 0, stderr
 
 
 def test_address_not_on_this_machine_exits_1() -> None:
@@ -105,6 +158,10 @@ def test_debug_off_loopback_goes_on_when_forced() -> None:
     ("name", "value", "words"),
     [
         ("GREETER_PROXY_HOPS", "two", "GREETER_PROXY_HOPS must be a whole number of proxies"),
+        ("GREETER_WAIT_MAX_SECONDS", "abc", "GREETER_WAIT_MAX_SECONDS must be a number of seconds from 0 to 3,600"),
+        ("GREETER_WAIT_MAX_SECONDS", "-5", "GREETER_WAIT_MAX_SECONDS must be a number of seconds from 0 to 3,600"),
+        ("GREETER_STREAM_MAX_VIEWERS", "x", "GREETER_STREAM_MAX_VIEWERS must be a whole number of viewers"),
+        ("GREETER_PROCESS_TICK_SECONDS", "0", "GREETER_PROCESS_TICK_SECONDS must be a number of seconds from 0.05"),
         ("GREETER_TRUSTED_HOSTS", ",", "GREETER_TRUSTED_HOSTS must name one host or more"),
     ],
 )

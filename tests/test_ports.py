@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from greeter.ports import PortError, parse_port, port_for_uid, uid_port_note
+from greeter.ports import PortError, parse_port, port_for_uid, port_reason
 
 
 @pytest.mark.parametrize("uid", [1024, 1942, 6543, 65535])
 def test_usable_uid_is_the_port(uid: int) -> None:
     assert port_for_uid(uid) == uid
-    assert uid_port_note(uid) is None
+    assert port_reason(uid, None, uid) == (
+        f"port {uid} is your UID, as the course asks: on a shared server, everyone has a port of their own"
+    )
 
 
 @pytest.mark.parametrize(
@@ -19,8 +21,16 @@ def test_usable_uid_is_the_port(uid: int) -> None:
 )
 def test_unusable_uid_folds_into_range(uid: int, port: int) -> None:
     assert port_for_uid(uid) == port
-    note = uid_port_note(uid)
-    assert note is not None and f"UID {uid}" in note and str(port) in note and "\n" not in note
+    reason = port_reason(uid, None, port)
+    assert f"your UID {uid} is" in reason and f"port {port}:" in reason and "\n" not in reason
+
+
+def test_the_reason_for_a_port_asked_for() -> None:
+    assert port_reason(6543, 8080, 8080) == "port 8080, as you asked (your own port, from your UID, is 6543)"
+    assert port_reason(6543, 6543, 6543).startswith("port 6543 is your UID")
+    assert port_reason(6543, 0, 41234) == (
+        "port 41234 is a free port the system chose, as you asked with 0 (your own port is 6543)"
+    )
 
 
 def test_every_uid_gives_a_usable_port() -> None:
@@ -41,7 +51,13 @@ def test_not_a_number(text: str) -> None:
         parse_port(text)
 
 
-@pytest.mark.parametrize("text", ["1", "80", "1023", "65536", "99999999999999999999"])
-def test_out_of_range(text: str) -> None:
-    with pytest.raises(PortError, match="outside 1024-65535"):
+@pytest.mark.parametrize("text", ["1", "80", "1023"])
+def test_reserved(text: str) -> None:
+    with pytest.raises(PortError, match=f"^port {text} is below 1024, where ports are reserved for the system;"):
+        parse_port(text)
+
+
+@pytest.mark.parametrize("text", ["65536", "70000", "99999999999999999999"])
+def test_above_the_largest_port(text: str) -> None:
+    with pytest.raises(PortError, match=f"^port {text} is above 65535, the largest port;"):
         parse_port(text)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
+from conftest import Fetch
 from flask import Flask
 from flask.testing import FlaskClient
 from quart import Quart
@@ -195,6 +197,8 @@ def test_flask_twin_reads_each_template_once(flask_app: Flask, flask_client: Fla
     [
         ("/wait/0", 200, b"Waited 0 seconds.\n"),
         ("/wait/0.05", 200, b"Waited 0.05 seconds.\n"),
+        ("/wait/1", 200, b"Waited 1 second.\n"),
+        ("/wait/1.0", 200, b"Waited 1 second.\n"),
         ("/wait/abc", 400, b"'abc' is not a number of seconds; give one like 1, 0.5 or 2.25\n"),
         ("/wait/-1", 400, b"-1 is negative; a wait is from 0 to 10 seconds\n"),
         ("/wait/nan", 400, b"nan is not a finite number of seconds; give one like 1, 0.5 or 2.25\n"),
@@ -225,3 +229,15 @@ async def test_wait_maximum_is_a_setting() -> None:
 def test_served_line(served: int, seconds: float, line: str) -> None:
     state = ProcessState(pid=42, started_monotonic=time.monotonic() - seconds, requests_served=served)
     assert state.served_line() == f"greeter: process 42 {line}"
+
+
+TEMPLATE_ROW = re.compile(r"<tr><td>([\w.]+)</td><td>(\d+)</td><td>(\d+)</td></tr>")
+
+
+async def test_the_first_view_shows_the_templates_it_was_rendered_from(make_fetch: Callable[..., Fetch]) -> None:
+    fetch = make_fetch()
+    first = await fetch("/process/")
+    # read once each; the page itself counted as rendered; base.html only ever extended, never a page of its own
+    assert TEMPLATE_ROW.findall(first.text) == [("base.html", "1", "0"), ("process.html", "1", "1")]
+    second = await fetch("/process/")
+    assert TEMPLATE_ROW.findall(second.text) == [("base.html", "1", "0"), ("process.html", "1", "2")]

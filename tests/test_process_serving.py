@@ -32,7 +32,7 @@ async def test_one_worker_serves_two_hundred_waiting_clients_at_once(greeter_ser
         responses = await asyncio.gather(*(http.get("/wait/1") for _ in range(200)))
         elapsed = time.monotonic() - started
         assert [response.status_code for response in responses] == [200] * 200
-        assert {response.text for response in responses} == {"Waited 1 seconds.\n"}
+        assert {response.text for response in responses} == {"Waited 1 second.\n"}
         figures = await read_figures(http)
     # they overlapped: one at a time would take 200 s; the server saw at least half of them at once
     assert figures["peak_in_flight"] >= 100, figures

@@ -73,6 +73,22 @@ async def test_error_pages_and_refusals_carry_them_too(factory: Callable[..., Qu
     assert answer.headers.get("Content-Security-Policy") == EXPECTED["Content-Security-Policy"]
 
 
+async def test_the_debug_traceback_page_carries_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREETER_DEBUG", "true")  # as `greeter --debug` sets it
+    app = create_app()
+
+    def broken() -> str:
+        raise RuntimeError("a bug in a view")
+
+    app.add_url_rule("/broken", view_func=broken)
+    answer = await fetcher(app)("/broken")
+    assert answer.status == 500
+    assert "RuntimeError <span>a bug in a view</span>" in answer.text  # Quart's debug page, the traceback in it
+    assert {name: answer.headers.get(name) for name in EXPECTED} == EXPECTED
+    missing = await fetcher(app)("/no/such/page")  # still a 404 page, not a traceback
+    assert (missing.status, missing.headers.get("X-Frame-Options")) == (404, "DENY")
+
+
 async def test_the_streams_refusal_carries_them(app: Quart) -> None:
     app.config["STREAM_MAX_VIEWERS"] = 0
     response = await app.test_client().get("/process/stream")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -95,8 +96,51 @@ async def test_banner_shows_the_ssh_tunnel_over_ssh(start_server: StartServer) -
         [command_path("greeter"), "0"], GREETER_READY, env={"SSH_CONNECTION": "10.0.0.9 50000 10.0.0.1 22"}
     )
     port = server.base_url.rsplit(":", 1)[1]
-    assert server.wait_for(rf"ssh -L 8080:localhost:{port} \S+@\S+ and open http://localhost:8080/")
+    assert server.wait_for(rf"ssh -L 8080:127.0.0.1:{port} \S+@10.0.0.1 and open http://localhost:8080/")
     assert server.stop() == 0
+
+
+async def test_the_banner_is_the_only_url_and_the_only_ctrl_c(start_server: StartServer) -> None:
+    server = start_server(
+        [command_path("greeter"), "0", "--host", "0.0.0.0", "--debug", "--allow-remote-debug"], GREETER_READY
+    )
+    port = server.address[1]
+    server.wait_for("debug mode: on")
+    await assert_serves_every_route(server.base_url)
+    assert server.stop() == 0
+    output = server.output()
+    assert output.count("Ctrl+C") == 1 and "CTRL + C" not in output
+    assert "Running on" not in output  # Hypercorn's line, with the bare bind address 0.0.0.0
+    assert f"http://0.0.0.0:{port}" not in output and f"localhost:{port}" not in output
+    assert f"port {port} is a free port the system chose, as you asked with 0" in output
+
+
+async def test_the_twin_by_greeter_twin(start_server: StartServer) -> None:
+    server = start_server([command_path("greeter"), "twin", "0"], GREETER_READY)
+    assert server.output().startswith("greeter twin: pid ")
+    await assert_serves_every_route(server.base_url)
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+        assert "Werkzeug" in (await http.get("/")).headers["server"]
+    assert server.stop(signal.SIGINT) == 0
+    assert server.stop() == 0
+    assert "Traceback" not in server.output()
+
+
+def test_the_twin_follows_greeters_port_rules(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        refused = subprocess.run(
+            [command_path("greeter"), "twin", str(port)], capture_output=True, text=True, timeout=STOP_TIMEOUT
+        )
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(f"greeter: port {port} on 127.0.0.1 is already in use")
+    too_big = subprocess.run(
+        [command_path("greeter"), "twin", "70000"], capture_output=True, text=True, timeout=STOP_TIMEOUT
+    )
+    assert (too_big.returncode, too_big.stderr) == (
+        2,
+        "greeter: port 70000 is above 65535, the largest port; give one from 1024 to 65535, or 0 for any free port.\n",
+    )
 
 
 # a stop signal between the banner and the event loop's own handlers: raised exactly in that window
@@ -136,13 +180,14 @@ def test_a_stop_right_after_the_banner_is_graceful(signal_name: str, workers: st
 async def test_several_workers(start_server: StartServer) -> None:
     server = start_server([command_path("greeter"), "0", "--workers", "2"], GREETER_READY)
     assert "2 workers of class uvloop" in server.output()
-    server.wait_for(r"(?s)Running on.*Running on")  # both workers listen on the one socket
     await assert_serves_every_route(server.base_url)
     port = server.address[1]
     children = command_lines_in_session(server.process.pid)
     # named in ps, not `python3 -c from multiprocessing.spawn import ...`
     assert {f"greeter worker {number} (port {port})" for number in (1, 2)} <= set(children), children
     assert not any("multiprocessing.spawn" in line for line in children), children
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+        await _both_workers_answer(http)
     assert server.stop() == 0
     # Hypercorn's serve() warns when the config it gets says more than one worker: each worker is one
     assert "has no affect" not in server.output()
@@ -161,6 +206,16 @@ async def test_flask_twin_with_flask_run(start_server: StartServer) -> None:
     await assert_serves_every_route(server.base_url)
     # the development server's SIGTERM handling is Python's default: it dies of the signal
     assert server.stop() in (0, -signal.SIGTERM)
+
+
+async def _both_workers_answer(http: httpx.AsyncClient, tries: int = 200) -> None:
+    """Both workers listen on the one socket: each new connection goes to one of them, and both answer."""
+    pids = set()
+    for _ in range(tries):
+        pids.add((await read_figures(http))["pid"])
+        if len(pids) == 2:
+            return
+    pytest.fail(f"only {pids} answered {tries} new connections")
 
 
 @pytest.mark.parametrize("worker_class", ["uvloop", "asyncio"])

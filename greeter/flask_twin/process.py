@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, render_template, request
-from flask.signals import template_rendered
+from flask.signals import before_render_template
 from jinja2 import Template
 
 from greeter.process_state import ProcessState, count_template_reads
-from greeter.wait_time import WaitError, parse_wait_seconds
+from greeter.wait_time import WaitError, parse_wait_seconds, waited
 
 bp = Blueprint("process", __name__)
 PLAIN_TEXT = "text/plain; charset=utf-8"
@@ -39,7 +39,12 @@ def figures(app: Flask) -> dict[str, Any]:
 
 @bp.route("/process/")
 def process_page() -> str:
-    return render_template("process.html", figures=figures(current_app), stream_url=None)
+    return render_template(
+        "process.html",
+        figures=figures(current_app),
+        stream_url=None,
+        template_counts=process_of(current_app).state.template_counts,
+    )
 
 
 @bp.route("/wait/<seconds>")
@@ -50,7 +55,7 @@ def wait(seconds: str) -> tuple[str, int, dict[str, str]]:
         return f"{error}\n", 400, {"Content-Type": PLAIN_TEXT}
     # this thread does nothing else while it sleeps: each waiting client holds one
     time.sleep(delay)
-    return f"Waited {delay:g} seconds.\n", 200, {"Content-Type": PLAIN_TEXT}
+    return waited(delay), 200, {"Content-Type": PLAIN_TEXT}
 
 
 def init_app(app: Flask) -> None:
@@ -72,7 +77,8 @@ def init_app(app: Flask) -> None:
     def count_render(sender: Flask, template: Template, **extra: Any) -> None:
         state.template_rendered(template.name)
 
-    template_rendered.connect(count_render, app, weak=False)
+    # counted as the render begins, so the page that shows the counts includes itself
+    before_render_template.connect(count_render, app, weak=False)
 
     # WSGI has no serving lifecycle (the Quart app learns its server in before_serving): the first request says
     @app.before_request
