@@ -65,7 +65,7 @@ class ServeByDefault(click.Group):
 def main() -> None:
     """The `greeter` command. Every mistake a person can make is one line on stderr and an exit status."""
     try:
-        status = cli.main(standalone_mode=False)
+        status = cli.main(standalone_mode=False, prog_name="greeter")  # `python -m greeter` is greeter too
     except (PortError, ConfigError, SettingsError, BenchError) as error:  # what the person typed or set
         _fail(str(error), exit_status=2)
     except (ServeError, ServerStartError, WrkFailed) as error:  # what the machine refused

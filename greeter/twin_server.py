@@ -23,4 +23,4 @@ def serve_twin(app: Flask, sock: socket.socket) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     server.serve_forever()  # returns on Ctrl+C, without a traceback
-    print("greeter twin: stopped", file=sys.stderr)
+    print("greeter twin: stopped.", file=sys.stderr)

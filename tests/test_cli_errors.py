@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,6 +96,13 @@ def test_help_shows_the_serving_options() -> None:
         assert f"  {option} " in serving, option
     assert "Usage: greeter [PORT] [OPTIONS]" in result.stdout
     assert "twin " in result.stdout.split("Commands:")[1]
+
+
+def test_python_dash_m_calls_itself_greeter() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "greeter", "--version"], capture_output=True, text=True, timeout=RUN_TIMEOUT
+    )
+    assert result.stdout.startswith("greeter, version ")
 
 
 @pytest.mark.parametrize("delay", [0.1, 0.15, 0.25, 0.4])
