@@ -147,4 +147,4 @@ def test_bench_without_wrk_says_how_to_install_it(tmp_path: os.PathLike[str]) ->
     )
     assert done.returncode == 2
     assert done.stderr == "greeter: greeter bench needs wrk to make the load; install it: apt-get install wrk " \
-        "(Debian and Ubuntu), brew install wrk (macOS)\n"  # fmt: skip
+        "(Debian and Ubuntu), brew install wrk (macOS).\n"  # fmt: skip
