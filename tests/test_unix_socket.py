@@ -247,6 +247,6 @@ async def test_sigterm_lets_requests_in_flight_finish(start_server: StartServer,
         await asyncio.sleep(0.3)  # all ten in flight
         server.send(signal.SIGTERM)
         answers = await asyncio.gather(*waiting)
-    assert [(answer.status_code, answer.text) for answer in answers] == [(200, "Waited 1 seconds.\n")] * 10
+    assert [(answer.status_code, answer.text) for answer in answers] == [(200, "Waited 1 second.\n")] * 10
     assert server.stop() == 0
     assert not path.exists()
