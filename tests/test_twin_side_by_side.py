@@ -13,6 +13,9 @@ from conftest import REPO_ROOT
 
 # definitions one side has and the other has not, each for a reason async (or ASGI) gives
 ONLY_IN_QUART = {
+    "guard.py": {
+        "debug_traceback_page": "Quart builds its debug page past after_request; Flask's debugger is outside the app",
+    },
     "process.py": {
         "process_stream": "the live stream: one event loop holds every viewer; Werkzeug would hold a thread each",
         "start_ticker": "before_serving: ASGI has a serving lifecycle, WSGI has none",
@@ -21,6 +24,10 @@ ONLY_IN_QUART = {
     },
 }
 ONLY_IN_TWIN = {
+    "__init__.py": {
+        "__getattr__": "Flask's discovery asks for `app` with getattr; Hypercorn reads greeter's namespace instead,"
+        " so greeter has `app = AppOnFirstUse(create_app)`",
+    },
     "process.py": {
         "learn_server": "without a serving lifecycle, the twin learns its server from its first request",
     },

@@ -19,12 +19,11 @@ from greeter.settings import SettingsError, configure, refuse
 
 def create_flask_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the Flask twin: settings, the routes, the process's own figures, and the guard on every request."""
-    app = Flask(__name__, template_folder=str(TEMPLATES_DIR))
-    configure(app.config, test_config)
-
-    # imported here, not at the top, so a view module can never import a half-built package
+    # imported here, not at the top, as in greeter/__init__.py: a view module can never import a half-built package
     from greeter.flask_twin import guard, process, views
 
+    app = Flask(__name__, template_folder=str(TEMPLATES_DIR))
+    configure(app.config, test_config)
     app.register_blueprint(views.bp)
     app.register_blueprint(process.bp)
     process.init_app(app)
