@@ -18,16 +18,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     from quart import Quart
 
     from greeter import guard, process, views
+    from greeter.asgi_connection import LeanHTTPConnection
     from greeter.proxy import trust_proxies
     from greeter.resources import TEMPLATES_DIR
     from greeter.settings import configure
+    from greeter.template_context import drop_flask_default_processors
 
     app = Quart(__name__, template_folder=str(TEMPLATES_DIR))
+    app.asgi_http_class = LeanHTTPConnection  # Quart's request handling, with less plumbing around it
     configure(app.config, test_config)
     app.register_blueprint(views.bp)
     app.register_blueprint(process.bp)
     process.init_app(app)
     guard.init_app(app)  # after process: a refused request is still counted, and its count closed
+    drop_flask_default_processors(app)  # after the blueprints: each brought one
     if hops := app.config["PROXY_HOPS"]:
         app.asgi_app = trust_proxies(app.asgi_app, hops)  # type: ignore[method-assign,assignment]
     return app

@@ -9,6 +9,7 @@ from quart import Quart, Response, current_app, request
 from quart.debug import traceback_response
 from werkzeug.exceptions import HTTPException
 
+from greeter.asgi_connection import add_to_every_response
 from greeter.process import PLAIN_TEXT
 from greeter.resources import TEMPLATES_DIR
 from greeter.security import came_through_unbelieved_proxy, host_problem, refusal_log_line, security_headers
@@ -31,11 +32,9 @@ def init_app(app: Quart) -> None:
         app.logger.warning(refusal_log_line(request.method, request.path, problem))
         return problem, 400, {"Content-Type": PLAIN_TEXT}
 
-    # after_request also runs for 404, 405, redirects and error pages, so no answer goes out without them
-    @app.after_request
-    async def add_security_headers(response: Response) -> Response:
-        response.headers.update(headers)
-        return response
+    # added where each response starts (greeter/asgi_connection.py), encoded once: every answer Quart sends
+    # carries them, 404, 405, redirects and error pages included, as the twin's after_request does
+    add_to_every_response(app, headers.items())
 
     if app.debug:
         # Quart re-raises a view's exception in debug mode and builds its traceback page outside the request
