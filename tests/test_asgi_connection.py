@@ -1,0 +1,290 @@
+"""greeter/asgi_connection.py, path by path, driven as a server drives it: ASGI messages in, ASGI messages out.
+
+Each test builds a small Quart app on the lean connection class (and greeter's own app where it matters), feeds
+it the messages a server would, and checks what it sends back: the request still goes through Quart whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from quart import Quart, Response, request
+
+from greeter import create_app
+from greeter.asgi_connection import LeanHTTPConnection, add_to_every_response
+
+STEP_TIMEOUT = 5.0
+SECURITY_HEADER = ("X-Frame-Options", "DENY")
+
+
+@dataclass
+class Client:
+    """One request as a server hands it to the app: its body messages, then a disconnect when told."""
+
+    body: list[bytes] = field(default_factory=lambda: [b""])
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    leave: asyncio.Event = field(default_factory=asyncio.Event)
+    body_gap: float = 0.0  # seconds between two body messages
+    receives: int = 0
+
+    async def receive(self) -> dict[str, Any]:
+        self.receives += 1
+        if self.body:
+            if self.receives > 1:
+                await asyncio.sleep(self.body_gap)
+            chunk = self.body.pop(0)
+            return {"type": "http.request", "body": chunk, "more_body": bool(self.body)}
+        await self.leave.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+
+    @property
+    def status(self) -> int:
+        return int(self.sent[0]["status"])
+
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        return list(self.sent[0]["headers"])
+
+    @property
+    def body_bytes(self) -> bytes:
+        return b"".join(message["body"] for message in self.sent[1:])
+
+
+def scope(path: str, method: str = "GET", headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "http_version": "1.1",
+        "asgi": {"spec_version": "2.1", "version": "3.0"},
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1:8000"), *(headers or [])],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+        "extensions": {},
+    }
+
+
+async def call(app: Quart, client: Client, path: str = "/", method: str = "GET", **options: Any) -> Client:
+    await asyncio.wait_for(app(scope(path, method, **options), client.receive, client.send), STEP_TIMEOUT)  # type: ignore[arg-type]
+    return client
+
+
+@dataclass
+class Seen:
+    """What the views of the test app saw happen to them."""
+
+    stream_closed: asyncio.Event = field(default_factory=asyncio.Event)
+    sleep_cancelled: asyncio.Event = field(default_factory=asyncio.Event)
+    torn_down: int = 0
+
+
+@pytest.fixture
+def seen() -> Seen:
+    return Seen()
+
+
+@pytest.fixture
+def lean_app(seen: Seen) -> Quart:
+    app = Quart(__name__)
+    app.asgi_http_class = LeanHTTPConnection
+    app.config.update(MAX_CONTENT_LENGTH=100, BODY_TIMEOUT=0.3)
+    add_to_every_response(app, [SECURITY_HEADER])
+
+    @app.route("/")
+    async def hello() -> str:
+        return "Hello World!"
+
+    @app.route("/echo", methods=["POST"])
+    async def echo() -> bytes:
+        return await request.get_data()
+
+    @app.route("/stream")
+    async def stream() -> Response:
+        async def events() -> AsyncIterator[bytes]:
+            try:
+                for number in range(3):
+                    yield f"event {number}\n".encode()
+                await asyncio.Event().wait()  # then nothing more, until the client leaves
+            finally:
+                seen.stream_closed.set()
+
+        response = Response(events(), mimetype="text/plain")
+        response.timeout = None
+        return response
+
+    @app.route("/slow-stream")
+    async def slow_stream() -> Response:
+        async def events() -> AsyncIterator[bytes]:
+            yield b"first\n"
+            await asyncio.sleep(10)
+            yield b"never\n"
+
+        return Response(events(), mimetype="text/plain")  # RESPONSE_TIMEOUT applies, as in Quart
+
+    @app.route("/sleep")
+    async def sleep() -> str:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            seen.sleep_cancelled.set()
+            raise
+        return "slept"
+
+    @app.route("/fail")
+    async def fail() -> str:
+        raise RuntimeError("a secret detail of the server")
+
+    @app.route("/own-frame-options")
+    async def own_frame_options() -> tuple[str, dict[str, str]]:
+        return "mine", {"X-Frame-Options": "SAMEORIGIN"}
+
+    @app.teardown_request
+    async def count_teardown(error: BaseException | None) -> None:
+        seen.torn_down += 1
+
+    return app
+
+
+async def test_no_body_one_start_and_one_body_message(lean_app: Quart, seen: Seen) -> None:
+    client = await call(lean_app, Client())
+    assert [message["type"] for message in client.sent] == ["http.response.start", "http.response.body"]
+    assert client.sent[1] == {"type": "http.response.body", "body": b"Hello World!", "more_body": False}
+    assert client.status == 200
+    assert (b"content-length", b"12") in client.headers
+    assert seen.torn_down == 1  # Quart's hooks ran
+    assert client.receives == 0  # answered without waiting: the body message was never needed
+
+
+async def test_headers_for_every_response_are_added_once(lean_app: Quart) -> None:
+    for path in ("/", "/nowhere"):
+        client = await call(lean_app, Client(), path)
+        assert [name for name, _ in client.headers].count(b"x-frame-options") == 1, path
+        assert (b"x-frame-options", b"DENY") in client.headers, path
+
+
+async def test_headers_for_every_response_replace_a_views_own(lean_app: Quart) -> None:
+    client = await call(lean_app, Client(), "/own-frame-options")
+    assert [value for name, value in client.headers if name == b"x-frame-options"] == [b"DENY"]
+
+
+async def test_a_body_in_one_message(lean_app: Quart) -> None:
+    client = await call(lean_app, Client(body=[b"all of it"]), "/echo", "POST")
+    assert (client.status, client.body_bytes) == (200, b"all of it")
+
+
+async def test_a_body_in_several_messages(lean_app: Quart) -> None:
+    client = await call(lean_app, Client(body=[b"one ", b"two ", b"three"], body_gap=0.01), "/echo", "POST")
+    assert (client.status, client.body_bytes) == (200, b"one two three")
+
+
+async def test_a_body_over_max_content_length_is_413(lean_app: Quart) -> None:
+    client = await call(lean_app, Client(body=[b"x" * 60, b"y" * 60]), "/echo", "POST")
+    assert client.status == 413
+
+
+async def test_a_declared_length_over_the_limit_is_413(lean_app: Quart) -> None:
+    client = await call(lean_app, Client(body=[b"x"]), "/echo", "POST", headers=[(b"content-length", b"1000")])
+    assert client.status == 413
+
+
+async def test_a_body_that_stops_arriving_times_out_with_408(lean_app: Quart) -> None:
+    # the first part, then nothing: BODY_TIMEOUT (0.3 s) answers 408, as in Quart
+    client = await call(lean_app, Client(body=[b"part", b"rest"], body_gap=5.0), "/echo", "POST")
+    assert client.status == 408
+
+
+async def test_a_streaming_response_is_sent_event_by_event(lean_app: Quart, seen: Seen) -> None:
+    client = Client()
+    task = asyncio.create_task(call(lean_app, client, "/stream"))
+    for _ in range(100):
+        if len(client.sent) >= 4:
+            break
+        await asyncio.sleep(0.01)
+    assert [message.get("body") for message in client.sent[1:4]] == [b"event 0\n", b"event 1\n", b"event 2\n"]
+    assert all(message["more_body"] for message in client.sent[1:4])
+    client.leave.set()
+    await asyncio.wait_for(task, STEP_TIMEOUT)
+
+
+async def test_a_client_that_leaves_a_stream_ends_it_at_once(lean_app: Quart, seen: Seen) -> None:
+    client = Client()
+    task = asyncio.create_task(call(lean_app, client, "/stream"))
+    await asyncio.sleep(0.05)
+    assert not seen.stream_closed.is_set()
+    client.leave.set()
+    await asyncio.wait_for(seen.stream_closed.wait(), STEP_TIMEOUT)
+    await asyncio.wait_for(task, STEP_TIMEOUT)  # ends quietly, as Quart's own class does
+    assert not task.cancelled() and task.exception() is None
+    assert client.sent[-1].get("more_body") is True  # cut off, not finished
+
+
+async def test_a_client_that_leaves_a_waiting_view_cancels_it(lean_app: Quart, seen: Seen) -> None:
+    client = Client()
+    task = asyncio.create_task(call(lean_app, client, "/sleep"))
+    await asyncio.sleep(0.05)
+    client.leave.set()
+    await asyncio.wait_for(seen.sleep_cancelled.wait(), STEP_TIMEOUT)
+    await asyncio.wait_for(task, STEP_TIMEOUT)
+    assert client.sent == []
+    assert seen.torn_down == 1  # the request context was closed properly
+
+
+async def test_a_cancel_from_outside_is_passed_on(lean_app: Quart) -> None:
+    # a server stopping cancels the request's task: that must not be mistaken for the client leaving
+    task = asyncio.create_task(call(lean_app, Client(), "/sleep"))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_response_timeout_cuts_a_slow_response_off(lean_app: Quart) -> None:
+    lean_app.config["RESPONSE_TIMEOUT"] = 0.2
+    started = asyncio.get_running_loop().time()
+    client = await call(lean_app, Client(), "/slow-stream")
+    assert asyncio.get_running_loop().time() - started < 2
+    assert client.body_bytes == b"first\n"
+    assert client.sent[-1]["more_body"] is True  # never finished: the server closes the connection
+
+
+async def test_a_failing_view_is_500_without_a_traceback(lean_app: Quart) -> None:
+    client = await call(lean_app, Client(), "/fail")
+    assert client.status == 500
+    assert b"secret" not in client.body_bytes and b"Traceback" not in client.body_bytes
+    assert (b"x-frame-options", b"DENY") in client.headers
+
+
+async def test_head_gets_the_headers_of_get(lean_app: Quart) -> None:
+    client = await call(lean_app, Client(), "/", "HEAD")
+    assert client.status == 200
+    assert (b"content-length", b"12") in client.headers  # the server leaves the body out
+
+
+async def test_a_client_gone_before_its_body_arrived(lean_app: Quart, seen: Seen) -> None:
+    client = Client(body=[])
+    client.leave.set()
+    await call(lean_app, client, "/echo", "POST")  # returns quietly: no one is left to answer
+    assert client.sent == []
+    assert seen.torn_down == 1
+
+
+async def test_greeter_runs_on_the_lean_class_with_its_security_headers() -> None:
+    app = create_app()
+    assert app.asgi_http_class is LeanHTTPConnection
+    client = await call(app, Client(), "/nowhere")
+    names = [name for name, _ in client.headers]
+    assert client.status == 404
+    for header in (b"content-security-policy", b"x-content-type-options", b"x-frame-options", b"referrer-policy"):
+        assert names.count(header) == 1, header
