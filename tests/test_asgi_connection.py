@@ -108,7 +108,7 @@ def lean_app(seen: Seen) -> Quart:
 
     @app.route("/echo", methods=["POST"])
     async def echo() -> bytes:
-        return await request.get_data()
+        return bytes(await request.body)
 
     @app.route("/stream")
     async def stream() -> Response:
