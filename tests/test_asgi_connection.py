@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from quart import Quart, Response, request
@@ -108,7 +108,7 @@ def lean_app(seen: Seen) -> Quart:
 
     @app.route("/echo", methods=["POST"])
     async def echo() -> bytes:
-        return bytes(await request.body)
+        return cast(bytes, await request.get_data())  # get_data: BODY_TIMEOUT applies
 
     @app.route("/stream")
     async def stream() -> Response:
