@@ -329,6 +329,9 @@ class BenchError(Exception):
 @click.option("--viewers", type=click.IntRange(min=0), help="Live stream viewers (default 10,000; --quick 100).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of the table.")
 @click.option(
+    "--in-process", is_flag=True, help="Only each app's own CPU cost per request, with no server (no wrk needed)."
+)
+@click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("bench-results"),
@@ -349,10 +352,11 @@ def bench(
     seconds: int | None,
     viewers: int | None,
     as_json: bool,
+    in_process: bool,
     out: Path,
     config_path: Path,
 ) -> None:
-    """Measure greeter against a bare ASGI app and the Flask twin on Werkzeug and Gunicorn, side by side.
+    """Measure greeter against stock Quart, a bare ASGI app and the Flask twin on Werkzeug and Gunicorn.
 
     Each contender runs as one worker process on a free loopback port; wrk makes the load, the contenders
     taking turns round by round, and the figures are medians over the rounds. Results: a table (or --json)
@@ -360,21 +364,28 @@ def bench(
     """
     from greeter.bench import contenders as every
     from greeter.bench import report
-    from greeter.bench.rounds import make_plan, run_plan
+    from greeter.bench.rounds import SHORT_ROUTES, make_plan, run_plan
     from greeter.bench.wrk import WrkMissing, wrk_path
     from greeter.launch import all_running
 
+    plan = make_plan(quick=quick, rounds=rounds, seconds=seconds, viewers=viewers)
+    if in_process:
+        from greeter.bench.in_process import run_in_process
+
+        found = run_in_process(SHORT_ROUTES, rounds=plan.in_process_rounds, requests=plan.in_process_requests)
+        click.echo(report.in_process_table(found))
+        return
     try:
         wrk_path()
     except WrkMissing as error:
         raise BenchError(str(error)) from None
     _require_modules(("gunicorn", "matplotlib"), "pip install 'greeter[bench]'")
     load_hypercorn_config(config_path)  # a wrong file is one sentence here, not a server that fails to start
-    plan = make_plan(quick=quick, rounds=rounds, seconds=seconds, viewers=viewers)
     contenders = {
         contender.key: contender
         for contender in (
             every.greeter(config_path),
+            every.stock_quart(config_path),
             every.bare_asgi(config_path),
             every.flask_werkzeug(),
             every.flask_gunicorn("sync"),

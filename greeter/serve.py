@@ -18,6 +18,7 @@ from hypercorn.config import Config
 from setproctitle import setproctitle
 
 from greeter import create_app
+from greeter.limits import listen_backlog
 from greeter.port_holder import port_holder
 from greeter.process import begin_shutdown
 
@@ -67,7 +68,7 @@ def listen(host: str, port: int) -> socket.socket:
             " such as 127.0.0.1 or 0.0.0.0."
         ) from None
     try:
-        sock = socket.create_server(address, family=family, backlog=1024)
+        sock = socket.create_server(address, family=family, backlog=listen_backlog())
     except OSError as error:
         where = f"port {port} on {host}"
         if error.errno == errno.EADDRINUSE:

@@ -9,6 +9,7 @@ from greeter.launch import HOST, PYTHON, ServerSpec, greeter_on_hypercorn, twin_
 from greeter.resources import HYPERCORN_TOML
 
 BARE_APP = "greeter.bench.bare_app:app"
+STOCK_QUART_APP = "greeter.bench.stock_quart_app:app"
 WAIT_THREADS = 1_000  # gthread threads for /wait/1: one per connection of that scenario
 
 
@@ -29,24 +30,27 @@ def greeter(config: Path = HYPERCORN_TOML) -> Contender:
     )
 
 
+def stock_quart(config: Path = HYPERCORN_TOML) -> Contender:
+    return Contender(
+        key="stock-quart",
+        spec=_on_hypercorn(f"a one-view stock Quart app on Hypercorn {version('hypercorn')}", STOCK_QUART_APP, config),
+        conditions=f"`hypercorn` with {config.name}: Quart as it comes, one view answering every path",
+    )
+
+
 def bare_asgi(config: Path = HYPERCORN_TOML) -> Contender:
     return Contender(
         key="bare-asgi",
-        spec=ServerSpec(
-            name=f"a bare ASGI app on Hypercorn {version('hypercorn')}",
-            argv=(
-                PYTHON,
-                "-m",
-                "hypercorn",
-                "--config",
-                str(config),
-                "--bind",
-                f"{HOST}:0",
-                BARE_APP,
-            ),
-            ready=r"Running on (?P<origin>http://\S+)",
-        ),
+        spec=_on_hypercorn(f"a bare ASGI app on Hypercorn {version('hypercorn')}", BARE_APP, config),
         conditions=f"`hypercorn` with {config.name}: the same settings, no framework",
+    )
+
+
+def _on_hypercorn(name: str, application: str, config: Path) -> ServerSpec:
+    return ServerSpec(
+        name=name,
+        argv=(PYTHON, "-m", "hypercorn", "--config", str(config), "--bind", f"{HOST}:0", application),
+        ready=r"Running on (?P<origin>http://\S+)",
     )
 
 

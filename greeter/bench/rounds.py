@@ -9,6 +9,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from greeter.bench.cpu import tree_cpu_seconds
+from greeter.bench.in_process import InProcessResult, run_in_process
 from greeter.bench.rss import worker_rss_bytes
 from greeter.bench.viewers import StreamResult, watch
 from greeter.bench.wrk import LoadResult, run_wrk
@@ -34,6 +36,8 @@ class Plan:
     scenarios: tuple[Scenario, ...]
     viewers: int
     ticks: int
+    in_process_rounds: int
+    in_process_requests: int  # per contender, route and round
 
 
 @dataclass(frozen=True)
@@ -48,12 +52,15 @@ class Summary:
     errors: int
     requests: int
     rss_bytes: int
+    cpu_us_per_request: float  # the server's CPU time (all its processes) over a run / requests; median of runs
 
 
 @dataclass
 class Results:
     runs: dict[tuple[str, str], list[LoadResult]] = field(default_factory=lambda: defaultdict(list))
     rss: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
+    cpu_seconds: dict[tuple[str, str], list[float]] = field(default_factory=lambda: defaultdict(list))
+    in_process: list[InProcessResult] = field(default_factory=list)
     streams: StreamResult | None = None
     stream_rss_before: int = 0
     stream_rss_peak: int = 0
@@ -71,6 +78,10 @@ class Results:
             errors=sum(run.errors for run in runs),
             requests=sum(run.requests for run in runs),
             rss_bytes=int(statistics.median(self.rss[(path, contender)])),
+            cpu_us_per_request=statistics.median(
+                seconds / max(run.requests, 1) * 1e6
+                for seconds, run in zip(self.cpu_seconds[(path, contender)], runs, strict=True)
+            ),
         )
 
 
@@ -84,12 +95,14 @@ def run_plan(
         for scenario in plan.scenarios:
             for key in scenario.contenders:
                 server = servers[key]
+                cpu_before = tree_cpu_seconds(server.pid)
                 load = run_wrk(
                     server.origin + scenario.path,
                     connections=scenario.connections,
                     seconds=scenario.seconds,
                     timeout=scenario.timeout,
                 )
+                results.cpu_seconds[(scenario.path, key)].append(tree_cpu_seconds(server.pid) - cpu_before)
                 results.runs[(scenario.path, key)].append(load)
                 results.rss[(scenario.path, key)].append(worker_rss_bytes(server.pid))
                 rate = load.requests_per_second
@@ -101,6 +114,9 @@ def run_plan(
         progress(
             f"streams       {plan.viewers} viewers: worst tick spread {results.streams.worst_spread_seconds:.3f} s"
         )
+    # each app's own cost, no server: the servers above sit idle meanwhile
+    results.in_process = run_in_process(SHORT_ROUTES, rounds=plan.in_process_rounds, requests=plan.in_process_requests)
+    progress(f"in-process    {len(results.in_process)} measurements")
     results.seconds = time.monotonic() - started
     return results
 
@@ -117,7 +133,7 @@ async def _watch_with_rss(server: RunningServer, plan: Plan) -> tuple[StreamResu
 
 
 SHORT_ROUTES = ("/", "/hello/Scott", "/greet/")
-SHORT_CONTENDERS = ("greeter", "bare-asgi", "flask-werkzeug", "flask-gunicorn-sync")
+SHORT_CONTENDERS = ("greeter", "stock-quart", "bare-asgi", "flask-werkzeug", "flask-gunicorn-sync")
 WAIT_PATH = "/wait/1"
 WAIT_CONTENDERS = ("greeter", "flask-werkzeug", "flask-gunicorn-gthread")
 SHORT_CONNECTIONS = 50
@@ -138,4 +154,6 @@ def make_plan(
         scenarios=(*short, wait),
         viewers=viewers if viewers is not None else (100 if quick else 10_000),
         ticks=2 if quick else 5,
+        in_process_rounds=1 if quick else rounds,
+        in_process_requests=200 if quick else 2_000,
     )

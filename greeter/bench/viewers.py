@@ -16,6 +16,7 @@ from greeter.limits import allow_many_connections
 
 EVENT = re.compile(rb"data: ([^\n]*)\n\n")
 CONNECTING_AT_ONCE = 200  # connections opened in parallel: a burst of 10,000 SYNs would overflow the backlog
+CONNECTS_PER_SECOND = 1_000  # and started no faster than this: a real audience arrives over seconds
 READ_SIZE = 4_096
 
 
@@ -45,7 +46,8 @@ async def watch(host: str, port: int, *, viewers: int, ticks: int, timeout: floa
     writers: list[asyncio.StreamWriter] = []
     readers: list[asyncio.Task[None]] = []
 
-    async def viewer() -> None:
+    async def viewer(number: int) -> None:
+        await asyncio.sleep(number / CONNECTS_PER_SECOND)  # the number-th arrives at that time, at the earliest
         async with gate:
             reader, writer = await _connect(host, port)
         writers.append(writer)
@@ -53,7 +55,7 @@ async def watch(host: str, port: int, *, viewers: int, ticks: int, timeout: floa
         readers.append(asyncio.create_task(_read(reader, arrivals, measuring)))
 
     started = time.monotonic()
-    outcomes = await asyncio.gather(*(viewer() for _ in range(viewers)), return_exceptions=True)
+    outcomes = await asyncio.gather(*(viewer(number) for number in range(viewers)), return_exceptions=True)
     connected = sum(1 for outcome in outcomes if not isinstance(outcome, BaseException))
     connect_seconds = time.monotonic() - started
     measuring.set()
