@@ -16,6 +16,8 @@ import pytest
 from conftest import GREETER_READY, StartServer, command_path, require_tool
 
 from greeter.bench import rss
+from greeter.bench.cpu import tree_cpu_seconds
+from greeter.bench.in_process import run_in_process
 from greeter.bench.rss import worker_rss_bytes
 from greeter.bench.viewers import watch
 from greeter.bench.wrk import parse_wrk
@@ -94,6 +96,32 @@ def test_the_rss_of_a_process_and_of_its_worker() -> None:
             child.kill()
 
 
+def test_the_cpu_time_of_a_process_tree_counts_its_children() -> None:
+    spinner = "import time; print('started', flush=True); end = time.process_time() + 0.5\nwhile time.process_time() < end: pass\nprint('spun', flush=True); time.sleep(30)"  # noqa: E501
+    with subprocess.Popen([sys.executable, "-c", spinner], stdout=subprocess.PIPE) as child:
+        try:
+            assert child.stdout is not None and child.stdout.readline() == b"started\n"
+            before = tree_cpu_seconds(os.getpid())
+            assert child.stdout.readline() == b"spun\n"
+            spent = tree_cpu_seconds(os.getpid()) - before
+            assert 0.4 <= spent < 5, spent  # the child's half second is in its parent's tree
+            assert tree_cpu_seconds(child.pid) >= 0.5
+        finally:
+            child.kill()
+
+
+def test_in_process_every_app_answers_every_route() -> None:
+    found = run_in_process(["/", "/hello/Scott", "/greet/"], rounds=1, requests=5)
+    assert {(result.path, result.contender) for result in found} == {
+        (path, contender)
+        for path in ("/", "/hello/Scott", "/greet/")
+        for contender in ("greeter", "stock-quart", "flask-twin")
+    }
+    for result in found:
+        assert result.status == 200, result  # a 404 would measure the wrong thing
+        assert result.cpu_us_per_request > 0
+
+
 async def test_viewers_each_get_every_tick(start_server: StartServer) -> None:
     server = start_server([command_path("greeter"), "0"], GREETER_READY, env={"GREETER_PROCESS_TICK_SECONDS": "0.2"})
     host, port = server.address
@@ -126,15 +154,24 @@ def test_quick_bench_end_to_end(tmp_path: os.PathLike[str]) -> None:
     figures = json.loads(Path(out, "bench.json").read_text())
     scenarios = {scenario["path"]: scenario for scenario in figures["scenarios"]}
     assert set(scenarios) == {"/", "/hello/Scott", "/greet/", "/wait/1"}
-    assert set(scenarios["/"]["contenders"]) == {"greeter", "bare-asgi", "flask-werkzeug", "flask-gunicorn-sync"}
+    assert set(scenarios["/"]["contenders"]) == {
+        "greeter",
+        "stock-quart",
+        "bare-asgi",
+        "flask-werkzeug",
+        "flask-gunicorn-sync",
+    }
     assert set(scenarios["/wait/1"]["contenders"]) == {"greeter", "flask-werkzeug", "flask-gunicorn-gthread"}
     for scenario in scenarios.values():
         for key, summary in scenario["contenders"].items():
             assert summary["requests"] > 0 and summary["rss_bytes"] > 0, (scenario["path"], key)
+            assert summary["cpu_us_per_request"] > 0, (scenario["path"], key)
     assert figures["streams"]["connected"] == 20
-    assert len(figures["targets"]) == 6
+    assert len(figures["in_process"]) == 9
+    assert len(figures["targets"]) == 5
     assert Path(out, "bench.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-    assert "ratios: greeter's median req/s" in done.stdout and "targets" in done.stdout
+    assert "CPU µs/req" in done.stdout and "in-process, no server" in done.stdout
+    assert "targets (issue 13" in done.stdout
 
 
 def test_bench_without_wrk_says_how_to_install_it(tmp_path: os.PathLike[str]) -> None:
