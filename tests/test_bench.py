@@ -185,3 +185,15 @@ def test_bench_without_wrk_says_how_to_install_it(tmp_path: os.PathLike[str]) ->
     assert done.returncode == 2
     assert done.stderr == "greeter: greeter bench needs wrk to make the load; install it: apt-get install wrk " \
         "(Debian and Ubuntu), brew install wrk (macOS).\n"  # fmt: skip
+
+
+@pytest.mark.parametrize("step", ["before", "lean-connection", "no-thread-per-page", "greeter"])
+async def test_each_step_of_the_changes_is_greeter_with_its_headers(step: str) -> None:
+    from greeter.asgi_connection import LeanHTTPConnection
+    from greeter.bench.changes import greeter_at
+
+    app = greeter_at(step)
+    assert (app.asgi_http_class is LeanHTTPConnection) == (step != "before")
+    response = await app.test_client().get("/greet/")
+    assert response.status_code == 200
+    assert response.headers.get_all("X-Frame-Options") == ["DENY"]  # once, whichever way it is added
