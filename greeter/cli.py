@@ -344,7 +344,7 @@ class BenchError(Exception):
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     default=HYPERCORN_TOML,
     show_default="the shipped hypercorn.toml",
-    help="Hypercorn settings for greeter and the bare app.",
+    help="Hypercorn settings for greeter, stock Quart and the bare app.",
 )
 def bench(
     quick: bool,
@@ -362,6 +362,8 @@ def bench(
     taking turns round by round, and the figures are medians over the rounds. Results: a table (or --json)
     on standard output, and bench.json and bench.png in --out.
     """
+    import dataclasses
+
     from greeter.bench import contenders as every
     from greeter.bench import report
     from greeter.bench.rounds import SHORT_ROUTES, make_plan, run_plan
@@ -373,7 +375,8 @@ def bench(
         from greeter.bench.in_process import run_in_process
 
         found = run_in_process(SHORT_ROUTES, rounds=plan.in_process_rounds, requests=plan.in_process_requests)
-        click.echo(report.in_process_table(found))
+        in_json = {"in_process": [dataclasses.asdict(result) for result in found]}
+        click.echo(json.dumps(in_json, indent=2) if as_json else report.in_process_table(found))
         return
     try:
         wrk_path()

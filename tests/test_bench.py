@@ -197,3 +197,20 @@ async def test_each_step_of_the_changes_is_greeter_with_its_headers(step: str) -
     response = await app.test_client().get("/greet/")
     assert response.status_code == 200
     assert response.headers.get_all("X-Frame-Options") == ["DENY"]  # once, whichever way it is added
+
+
+def test_in_process_alone_needs_no_wrk_and_speaks_json(tmp_path: os.PathLike[str]) -> None:
+    done = subprocess.run(
+        [command_path("greeter"), "bench", "--in-process", "--quick", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=BENCH_TIMEOUT,
+        env={**os.environ, "PATH": str(tmp_path)},  # no wrk anywhere on it
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)["in_process"]
+    assert {(entry["path"], entry["contender"]) for entry in found} == {
+        (path, contender)
+        for path in ("/", "/hello/Scott", "/greet/")
+        for contender in ("greeter", "stock-quart", "flask-twin")
+    }
