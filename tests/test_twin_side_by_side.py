@@ -31,6 +31,12 @@ ONLY_IN_TWIN = {
     "process.py": {
         "learn_server": "without a serving lifecycle, the twin learns its server from its first request",
     },
+    "guard.py": {
+        "add_security_headers": (
+            "the twin's after_request hook; the Quart app's headers are encoded once and added where each answer "
+            "starts, by its ASGI connection class (greeter/asgi_connection.py), which WSGI has no counterpart of"
+        ),
+    },
 }
 MODULES = ["__init__.py", "views.py", "process.py", "guard.py"]
 RENAMED = {"create_app": "create_flask_app"}  # the factories say which app they make
