@@ -105,7 +105,8 @@ def cli() -> None:
     "--socket",
     "socket_path",
     envvar="GREETER_SOCKET",
-    type=click.Path(path_type=Path, dir_okay=False),
+    # readable=False: a socket file is never read; whether it can be used is listen_unix's to say, in its words
+    type=click.Path(path_type=Path, dir_okay=False, readable=False),
     help="Serve on this Unix socket instead of a port, for the web server (also GREETER_SOCKET).",
 )
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")

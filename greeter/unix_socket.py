@@ -8,6 +8,7 @@ web server's group, and no other local user, can reach the app.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import grp
 import os
@@ -33,38 +34,39 @@ class UnixListener:
     path: Path
     device: int
     inode: int
+    gid: int
 
     @property
     def group(self) -> str:
         """The group that may connect besides the owner (the web server's, in the course's folders)."""
-        gid = os.stat(self.path).st_gid
         try:
-            return grp.getgrgid(gid).gr_name
+            return grp.getgrgid(self.gid).gr_name
         except KeyError:  # a group with no name on this machine
-            return str(gid)
+            return str(self.gid)
 
     def remove(self) -> None:
         """Remove the socket file if it is still the one this server made (not a newer server's)."""
         try:
             now = os.stat(self.path)
-        except FileNotFoundError:
+            if (now.st_dev, now.st_ino) == (self.device, self.inode):
+                self.path.unlink(missing_ok=True)
+        except OSError:  # gone, or out of reach now: a file left behind is replaced by the next start
             return
-        if (now.st_dev, now.st_ino) == (self.device, self.inode):
-            self.path.unlink(missing_ok=True)
 
 
 def listen_unix(path: Path) -> UnixListener:
     """Listen on a Unix socket at `path`: one sentence (ServeError) for anything that stops it."""
-    path = Path(os.path.abspath(path))
+    try:
+        path = Path(os.path.abspath(path))
+    except FileNotFoundError:  # a relative path, and the current folder was removed
+        raise ServeError(
+            f"the socket path {path} is relative to the current folder, which no longer exists; give a full path."
+        ) from None
     if len(os.fsencode(path)) > MAX_PATH_BYTES:
         raise ServeError(
             f"the socket path {path} is too long for a Unix socket; use one of at most {MAX_PATH_BYTES} bytes."
         )
-    if not path.parent.is_dir():
-        raise ServeError(
-            f"cannot create the socket {path}: the folder {path.parent} does not exist"
-            " (on a course server the admin makes it: see the README, Production)."
-        )
+    _require_folder(path)
     _remove_if_stale(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     previous_umask = os.umask(BIND_UMASK)
@@ -78,13 +80,34 @@ def listen_unix(path: Path) -> UnixListener:
             ) from None
         if error.errno == errno.EADDRINUSE:  # another server made it between our check and our bind
             raise ServeError(_in_use(path)) from None
-        raise ServeError(f"cannot create the socket {path}: {error.strerror or error}.") from None
+        raise ServeError(f"cannot create the socket {path}: {_reason(error)}.") from None
     finally:
         os.umask(previous_umask)
-    os.chmod(path, SOCKET_MODE)  # whatever the umask did, exactly 0660
+    try:
+        os.chmod(path, SOCKET_MODE)  # whatever the umask did, exactly 0660
+        made = os.stat(path)
+    except OSError as error:
+        sock.close()
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise ServeError(f"cannot make the socket {path} mode 0660: {_reason(error)}.") from None
     sock.listen(1024)
-    made = os.stat(path)
-    return UnixListener(sock, path, made.st_dev, made.st_ino)
+    return UnixListener(sock, path, made.st_dev, made.st_ino, made.st_gid)
+
+
+def _require_folder(path: Path) -> None:
+    """The socket's folder exists, is a folder, and this user can enter it."""
+    try:
+        folder = os.stat(path.parent)
+    except FileNotFoundError:
+        raise ServeError(
+            f"cannot create the socket {path}: the folder {path.parent} does not exist"
+            " (on a course server the admin makes it: see the README, Production)."
+        ) from None
+    except OSError as error:
+        raise ServeError(_out_of_reach(path, error)) from None
+    if not stat.S_ISDIR(folder.st_mode):
+        raise ServeError(f"cannot create the socket {path}: {path.parent} is not a folder.")
 
 
 def _remove_if_stale(path: Path) -> None:
@@ -93,6 +116,8 @@ def _remove_if_stale(path: Path) -> None:
         found = os.lstat(path)
     except FileNotFoundError:
         return
+    except OSError as error:  # a folder on the way that this user cannot enter (a classmate's), and the like
+        raise ServeError(_out_of_reach(path, error)) from None
     if not stat.S_ISSOCK(found.st_mode):
         raise ServeError(f"{path} exists and is not a socket; choose another path for --socket.")
     if _answers(path):
@@ -103,6 +128,8 @@ def _remove_if_stale(path: Path) -> None:
         raise ServeError(f"{path} is a stale socket of another user; ask them or the admin to remove it.") from None
     except FileNotFoundError:  # its server removed it meanwhile
         pass
+    except OSError as error:
+        raise ServeError(f"cannot remove the stale socket {path}: {_reason(error)}.") from None
 
 
 def _answers(path: Path) -> bool:
@@ -111,13 +138,29 @@ def _answers(path: Path) -> bool:
         probe.settimeout(PROBE_TIMEOUT_SECONDS)
         try:
             probe.connect(os.fspath(path))
-        except ConnectionRefusedError:  # nobody listens: the file is stale
+        except (ConnectionRefusedError, FileNotFoundError):  # nobody listens (or its server just removed it)
             return False
         except PermissionError:
             raise ServeError(f"{path} is another user's socket; choose another path for --socket.") from None
-        except TimeoutError:  # a server so busy it cannot accept: it is alive
+        except (TimeoutError, BlockingIOError):  # a server so busy it cannot accept (its backlog full): alive
             return True
+        except OSError as error:
+            raise ServeError(f"cannot tell whether a server listens on {path}: {_reason(error)}.") from None
         return True
+
+
+def _out_of_reach(path: Path, error: OSError) -> str:
+    """Why the file system would not even look at `path`, as one sentence."""
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return f"{path} is in a folder you cannot enter (another user's?); serve on a socket in a folder of your own."
+    if error.errno == errno.ENOTDIR:
+        return f"cannot create the socket {path}: {path.parent} is not a folder."
+    return f"cannot create the socket {path}: {_reason(error)}."
+
+
+def _reason(error: OSError) -> str:
+    """The system's words for an error, without Python's [Errno n] and repeated file name."""
+    return os.strerror(error.errno) if error.errno else str(error)
 
 
 def _in_use(path: Path) -> str:

@@ -387,6 +387,8 @@ async def assert_stream_is_not_buffered(client: httpx.AsyncClient, url: str) -> 
 UNIX_SOCKET_READY = r"serving unix:(?P<path>\S+) \(only you and group (?P<group>\S+) can connect\)"
 # course accounts for the tests: names unique to these tests, so parallel runs of other suites cannot collide
 STUDENTS = {"g11ann": 41101, "g11bob": 41102, "g11cat": 41103}
+# two more, for what one student can do to another's folder and socket outside the course's setup
+ACCOUNT_UIDS = {**STUDENTS, "g11fann": 41111, "g11fbob": 41112}
 WEB_SERVER_USER = "www-data"  # Debian's Apache and nginx workers run as www-data
 ACCOUNT_TIMEOUT = 30
 
@@ -409,7 +411,7 @@ def unix_account(name: str) -> str:
 
 
 def _add_account(name: str) -> None:
-    uid = str(STUDENTS[name])
+    uid = str(ACCOUNT_UIDS[name])
     subprocess.run(
         ["groupadd", "--force", "--gid", uid, name], check=True, capture_output=True, timeout=ACCOUNT_TIMEOUT
     )

@@ -250,3 +250,81 @@ async def test_sigterm_lets_requests_in_flight_finish(start_server: StartServer,
     assert [(answer.status_code, answer.text) for answer in answers] == [(200, "Waited 1 second.\n")] * 10
     assert server.stop() == 0
     assert not path.exists()
+
+
+def run_greeter_as(user: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        as_user(user, [command_path("greeter"), *args]),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.parametrize(
+    ("where", "words"),
+    [
+        # copied from a classmate's 503 page: their folder, which only they and the web server can enter
+        ("in another's folder", "is in a folder you cannot enter (another user's?)"),
+        ("below another's folder", "is in a folder you cannot enter (another user's?)"),
+        ("another's socket in an open folder", "is another user's socket; choose another path for --socket."),
+        ("below a file", "is not a folder"),
+        ("below a symbolic link loop", "Too many levels of symbolic links"),
+    ],
+)
+def test_what_another_user_cannot_reach_is_one_sentence(socket_folders: Path, where: str, words: str) -> None:
+    ann, bob = unix_account("g11fann"), unix_account("g11fbob")
+    folder = student_socket_folder(socket_folders, ann)
+    open_folder = socket_folders / "open-g11f"
+    open_folder.mkdir(exist_ok=True)
+    open_folder.chmod(0o777)
+    if where == "another's socket in an open folder":  # what a greeter of ann's that was killed leaves
+        left = socket.socket(socket.AF_UNIX)
+        left.bind(str(open_folder / "ann.sock"))
+        left.close()
+        os.chown(open_folder / "ann.sock", os.stat(folder).st_uid, os.stat(folder).st_gid)
+        os.chmod(open_folder / "ann.sock", 0o660)
+    (open_folder / "notes.txt").write_text("keep me")
+    loop = open_folder / "loop"
+    if not loop.is_symlink():
+        loop.symlink_to(loop)
+    path = {
+        "in another's folder": folder / "greeter.sock",
+        "below another's folder": folder / "sub" / "greeter.sock",
+        "another's socket in an open folder": open_folder / "ann.sock",
+        "below a file": open_folder / "notes.txt" / "greeter.sock",
+        "below a symbolic link loop": loop / "greeter.sock",
+    }[where]
+    result = run_greeter_as(bob, "--socket", str(path))
+    assert result.returncode == 1, result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("greeter: ") and result.stderr.rstrip().endswith(".")
+    assert words in result.stderr
+    assert str(path) in result.stderr
+    assert (open_folder / "notes.txt").read_text() == "keep me"
+
+
+def test_a_relative_path_in_a_removed_folder_is_one_sentence(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    # a shell whose current folder was removed under it, as after `rm -r` of the checkout one is in
+    result = subprocess.run(
+        [
+            "sh",
+            "-c",
+            'cd "$1" && rmdir "$1" && exec "$2" --socket greeter.sock',
+            "sh",
+            str(gone),
+            command_path("greeter"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == (
+        "greeter: the socket path greeter.sock is relative to the current folder, which no longer exists;"
+        " give a full path.\n"
+    )
