@@ -6,6 +6,7 @@ Apache's and nginx's files run for real in test_behind_apache.py and test_behind
 from __future__ import annotations
 
 import getpass
+import re
 import subprocess
 from pathlib import Path
 
@@ -16,6 +17,10 @@ DEPLOY = REPO_ROOT / "deploy"
 README = (REPO_ROOT / "README.md").read_text()
 FILES = sorted(path for path in DEPLOY.rglob("*") if path.is_file())
 VERIFY_TIMEOUT = 60
+PLACEHOLDER = "greeter.example.org"  # the site's name in the shipped files, which the README has the admin replace
+# the README's commands, as one line: `cp FROM TO` and `sed -i "s/greeter.example.org/$SITE/g" FILE...`
+COPY = re.compile(r"\bcp (\S*/deploy/\S+) (/[^\s`&;]+)")
+SUBSTITUTE = re.compile(r'\bsed -i "s/greeter\.example\.org/\$SITE/g"((?: /[^\s`&;]+)+)')
 
 
 def test_there_are_deployment_files() -> None:
@@ -79,3 +84,27 @@ def test_the_production_venvs_use_debians_python() -> None:
     venvs = [line for line in production.splitlines() if "-m venv" in line]
     assert len(venvs) == 2
     assert all(line.startswith("/usr/bin/python3 -m venv ") for line in venvs)
+
+
+def production_commands() -> str:
+    """The README's Production section with every run of white space one space, so that a command an inline
+    `code span` carries over a line break reads as the admin pastes it."""
+    production = README[README.index("## Production") : README.index("## Security")]
+    return " ".join(production.split())
+
+
+def test_the_readme_substitutes_the_site_in_every_copy_it_has_made() -> None:
+    # following the README found it: greeter@.service was copied after the one `sed`, and kept
+    # GREETER_TRUSTED_HOSTS=greeter.example.org, so every request through the balancer got 400
+    commands = production_commands()
+    copies = [(found.start(), found[1], found[2]) for found in COPY.finditer(commands)]
+    assert len(copies) >= 4, copies  # the course file, both units and the site file at least
+    substituted = [(found.start(), found[1].split()) for found in SUBSTITUTE.finditer(commands)]
+    for at, source, target in copies:
+        shipped = DEPLOY / source.split("/deploy/", 1)[1]
+        copy = target + shipped.name if target.endswith("/") else target
+        if PLACEHOLDER not in shipped.read_text():
+            continue
+        assert any(copy in files for sed_at, files in substituted if sed_at > at), (
+            f"the README copies {shipped.name} to {copy} but never puts $SITE in it there"
+        )
