@@ -367,6 +367,31 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# Debian's Apache gives a site file ${APACHE_LOG_DIR} (/etc/apache2/envvars) and the named log formats, such as
+# `combined` (/etc/apache2/apache2.conf); the tests' Apache, which includes the shipped site files, needs both
+DEBIAN_APACHE_CONF = Path("/etc/apache2/apache2.conf")
+LOG_TIMEOUT = 10.0
+
+
+def apache_logging(log_dir: Path) -> str:
+    """The lines of an httpd.conf that let a site file's ErrorLog and CustomLog work as on Debian, in log_dir."""
+    log_dir.mkdir(exist_ok=True)
+    formats = [line for line in DEBIAN_APACHE_CONF.read_text().splitlines() if line.startswith("LogFormat ")]
+    return "\n".join([f"Define APACHE_LOG_DIR {log_dir}", *formats])
+
+
+def wait_for_log_line(log: Path, pattern: str) -> str:
+    """The first line of the log that matches: Apache writes it just after it answers, so it may come late."""
+    deadline = time.monotonic() + LOG_TIMEOUT
+    while True:
+        text = log.read_text() if log.exists() else ""
+        if found := re.search(f"^.*{pattern}.*$", text, re.MULTILINE):
+            return found[0]
+        if time.monotonic() > deadline:
+            pytest.fail(f"no line matching {pattern!r} in {log} within {LOG_TIMEOUT}s:\n{text}")
+        time.sleep(0.05)
+
+
 async def assert_stream_is_not_buffered(client: httpx.AsyncClient, url: str) -> None:
     """A proxy passes each event of /process/stream on as it comes: the first piece to arrive holds one or two
     events, not the kilobytes (a dozen events and more) a buffering proxy would collect before sending any."""

@@ -7,6 +7,7 @@ greeter.service starts it (`--host 127.0.0.1 --proxy-hops 1`, GREETER_TRUSTED_HO
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from conftest import (
@@ -16,10 +17,12 @@ from conftest import (
     REQUEST_ROW,
     Certificate,
     StartServer,
+    apache_logging,
     client_from_elsewhere,
     command_path,
     free_port,
     require_tool,
+    wait_for_log_line,
 )
 from test_course_server import MODULES, SHIPPED_CERT, SHIPPED_KEY, shipped_with
 
@@ -60,6 +63,7 @@ DefaultRuntimeDir {folder}
 ErrorLog /dev/stderr
 {user}
 {loads}
+{apache_logging(folder / "log")}
 Define GREETER_BACKEND {greeter.host_port}
 Listen 127.0.0.1:{http_port}
 Listen 127.0.0.1:{https_port}
@@ -82,3 +86,7 @@ Include {folder}/greeter.conf
         other = await client.get(f"{at}/")
         assert other.status_code == 400
         assert f"'localhost:{https_port}'" in other.text
+    # the README: "Apache's /var/log/apache2/access.log has every request", both sites' (Debian's log formats)
+    access_log = folder / "log" / "access.log"
+    for request in ('"GET /hello/ HTTP/1.1" 301 ', '"GET /process/ HTTP/1.1" 200 ', '"GET / HTTP/1.1" 400 '):
+        assert wait_for_log_line(access_log, re.escape(request)).startswith(f"{CLIENT_ADDRESS} - - [")

@@ -9,6 +9,7 @@ on Debian, so the file permissions are really what lets them in and keeps other 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from conftest import (
     Certificate,
     Server,
     StartServer,
+    apache_logging,
     as_user,
     assert_stream_is_not_buffered,
     client_from_elsewhere,
@@ -33,6 +35,7 @@ from conftest import (
     require_tool,
     student_socket_folder,
     unix_account,
+    wait_for_log_line,
 )
 from test_unix_socket import connect_as
 
@@ -64,6 +67,7 @@ class Course:
 class WebServer:
     https: str  # https://localhost:PORT
     http: str  # http://127.0.0.1:PORT, which only redirects
+    logs: Path | None = None  # Apache's ${APACHE_LOG_DIR}
 
 
 @pytest.fixture(scope="module")
@@ -119,12 +123,13 @@ ErrorLog /dev/stderr
 LogLevel notice
 {user}
 {loads}
+{apache_logging(folder / "log")}
 Listen 127.0.0.1:{http_port}
 Listen 127.0.0.1:{https_port}
 Include {folder}/greeter-course.conf
 """)
     start_module_server([binary, "-f", str(folder / "httpd.conf"), "-DFOREGROUND"], "resuming normal operations")
-    return WebServer(https=f"https://localhost:{https_port}", http=f"http://127.0.0.1:{http_port}")
+    return WebServer(https=f"https://localhost:{https_port}", http=f"http://127.0.0.1:{http_port}", logs=folder / "log")
 
 
 @pytest.fixture(scope="module")
@@ -254,3 +259,18 @@ def test_another_local_user_cannot_reach_a_students_socket(course: Course) -> No
     refused = connect_as("g11bob", course.sockets["g11ann"])
     assert refused.returncode != 0 and "Permission denied" in refused.stderr
     assert connect_as("www-data", course.sockets["g11ann"]).stdout == "connected\n"
+
+
+async def test_apache_logs_every_request_in_its_access_log(apache: WebServer, browser_like: httpx.AsyncClient) -> None:
+    # the README names /var/log/apache2/access.log: the site file's own CustomLog, in ${APACHE_LOG_DIR}
+    assert (await browser_like.get(f"{apache.https}/~g11ann/greeter/hello/Logged")).status_code == 200
+    assert (await browser_like.get(f"{apache.https}/~{NOT_RUNNING}/greeter/logged")).status_code == 503
+    assert (await browser_like.get(f"{apache.http}/~g11ann/greeter/logged")).status_code == 301
+    assert apache.logs is not None
+    for request in (
+        '"GET /~g11ann/greeter/hello/Logged HTTP/1.1" 200 ',
+        f'"GET /~{NOT_RUNNING}/greeter/logged HTTP/1.1" 503 ',
+        '"GET /~g11ann/greeter/logged HTTP/1.1" 301 ',
+    ):
+        line = wait_for_log_line(apache.logs / "access.log", re.escape(request))
+        assert line.startswith(f"{CLIENT_ADDRESS} - - [")
