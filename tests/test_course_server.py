@@ -46,6 +46,7 @@ SHIPPED_FOLDER = "/srv/greeter-sockets"
 SHIPPED_CERT = "/etc/ssl/certs/ssl-cert-snakeoil.pem"
 SHIPPED_KEY = "/etc/ssl/private/ssl-cert-snakeoil.key"
 NOT_RUNNING = "g11dan"  # has no greeter running (nor a folder)
+FULL = "g11bob"  # a greeter whose live stream takes no viewers
 FORGED = {
     "X-Forwarded-For": "198.51.100.66",
     "X-Forwarded-Proto": "gopher",
@@ -78,7 +79,10 @@ def course(start_module_server: StartServer, socket_folders: Path) -> Course:
         sockets[user] = student_socket_folder(socket_folders, user) / "greeter.sock"
         # exactly what the README has each student type, as that student
         argv = as_user(user, [command_path("greeter"), "--socket", str(sockets[user])])
-        greeters[user] = start_module_server(argv, UNIX_SOCKET_READY, env={"GREETER_PROCESS_TICK_SECONDS": "0.2"})
+        env = {"GREETER_PROCESS_TICK_SECONDS": "0.2"}
+        if user == FULL:  # its live stream answers greeter's own 503, which the web server must pass on as it is
+            env["GREETER_STREAM_MAX_VIEWERS"] = "0"
+        greeters[user] = start_module_server(argv, UNIX_SOCKET_READY, env=env)
     return Course(greeters, sockets, socket_folders)
 
 
@@ -235,8 +239,18 @@ async def test_a_student_who_is_not_running_gets_a_clear_page(web: WebServer, br
     for path in ("/", "/hello/Ann"):
         page = await browser_like.get(f"{web.https}/~{NOT_RUNNING}/greeter{path}")
         assert page.status_code == 503
-        assert page.headers["content-type"].startswith("text/html")
+        # the header and the page's <meta charset> agree (Apache's own error pages are iso-8859-1)
+        assert page.headers["content-type"] == "text/html; charset=utf-8"
+        assert '<meta charset="utf-8">' in page.text
         assert f"<h1>{NOT_RUNNING}'s greeter is not running</h1>" in page.text
+
+
+async def test_greeters_own_503_passes_through_unchanged(web: WebServer, browser_like: httpx.AsyncClient) -> None:
+    full = await browser_like.get(f"{web.https}/~{FULL}/greeter/process/stream")
+    assert full.status_code == 503
+    assert full.headers["content-type"] == "text/plain; charset=utf-8"
+    assert full.headers["retry-after"] == "5"
+    assert full.text == "Too many live viewers; try again in a few seconds."
 
 
 @pytest.mark.parametrize("path", ["/~G11ann/greeter/", "/~g11ann.x/greeter/", "/~/greeter/", "/~g11ann/greeterx/"])
