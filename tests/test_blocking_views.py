@@ -8,14 +8,21 @@ keeps running while the server's loop is blocked. The assertions are on order an
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
+from conftest import REPO_ROOT
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from quart import Quart, request
@@ -25,6 +32,8 @@ from greeter.serve import listen
 SLEEP = 1.5  # seconds each slow view takes: far longer than sending a few requests on loopback
 CONCURRENT = 3
 HTTP_TIMEOUT = 30.0  # the blocking case takes CONCURRENT * SLEEP
+# what asyncio logs in debug mode for a step that held the loop too long
+SLOW_STEP = re.compile(r"Executing <Task [^\n]*> took (\d+\.\d{3}) seconds")
 
 
 @dataclass
@@ -148,3 +157,55 @@ async def test_awaiting_views_overlap_and_others_go_on(path: str) -> None:
     assert took < CONCURRENT * SLEEP
     # the unrelated request was answered while the slow ones were still sleeping
     assert timeline.events.index(("end", "/")) < timeline.events.index(("end", path))
+
+
+async def test_the_test_client_shows_it_too() -> None:
+    """No server needed: the test client runs the app on the test's own event loop, which the sleep stops."""
+    timeline = Timeline()
+    client = demo_app(timeline).test_client()
+    await asyncio.wait_for(asyncio.gather(*(client.get("/blocking") for _ in range(CONCURRENT))), HTTP_TIMEOUT)
+    assert timeline.peak_in_flight("/blocking") == 1
+    timeline.events.clear()
+    await asyncio.wait_for(asyncio.gather(*(client.get("/non-blocking") for _ in range(CONCURRENT))), HTTP_TIMEOUT)
+    assert timeline.peak_in_flight("/non-blocking") == CONCURRENT
+
+
+def test_asyncio_debug_mode_names_the_blocking_step(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PYTHONASYNCIODEBUG=1: an event loop logs each step that held it longer than its slow_callback_duration."""
+    monkeypatch.setenv("PYTHONASYNCIODEBUG", "1")
+    caplog.set_level(logging.WARNING, logger="asyncio")
+    loop = asyncio.new_event_loop()  # the setting is read as a loop is made: this one, made after it
+    try:
+        assert loop.get_debug() and loop.slow_callback_duration == 0.1
+        longest: dict[str, float] = {}
+        for path in ("/non-blocking", "/blocking"):
+            caplog.clear()
+            loop.run_until_complete(asyncio.wait_for(demo_app(Timeline()).test_client().get(path), HTTP_TIMEOUT))
+            slow_steps = [SLOW_STEP.fullmatch(record.getMessage()) for record in caplog.records]
+            longest[path] = max((float(step[1]) for step in slow_steps if step), default=0.0)
+    finally:
+        loop.close()
+    assert longest["/non-blocking"] < SLEEP  # awaited: the loop ran other steps meanwhile
+    assert longest["/blocking"] >= SLEEP  # the step that called time.sleep, named with its task
+
+
+@pytest.mark.parametrize(("option", "logged"), [("--asyncio-debug", True), ("", False)])
+def test_in_pytest_it_is_asyncio_debug(option: str, logged: bool) -> None:
+    """pytest-asyncio sets each loop's debug mode itself, from --asyncio-debug: PYTHONASYNCIODEBUG=1 alone does
+    nothing there. --log-cli-level=WARNING shows asyncio's lines as the tests run."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}
+    test = f"{Path(__file__).name}::test_the_test_client_shows_it_too"
+    argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--log-cli-level=WARNING", test, option]
+    done = subprocess.run(
+        [arg for arg in argv if arg],
+        cwd=REPO_ROOT / "tests",
+        env={**env, "PYTHONASYNCIODEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    slow_steps = [float(step) for step in SLOW_STEP.findall(done.stdout)]
+    assert (max(slow_steps, default=0.0) >= SLEEP) == logged, done.stdout

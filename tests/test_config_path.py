@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import BIN_DIR, REPO_ROOT, RUNNING_ON, StartServer, command_path
 from test_serving import assert_serves_every_route
 
@@ -39,21 +40,30 @@ def test_python_dash_m_too(tmp_path: Path) -> None:
     assert done.returncode == 0 and Path(done.stdout.strip()).samefile(HYPERCORN_TOML)
 
 
-def readme_plain_hypercorn_command() -> str:
-    """The README's one command for serving with plain Hypercorn."""
-    commands: set[str] = set(re.findall(r"`(hypercorn --config [^`]*)`", README))
-    (command,) = commands
-    return command
+def readme_plain_hypercorn_commands() -> list[str]:
+    """The README's commands for serving with plain Hypercorn, in order."""
+    return re.findall(r"`((?:\.venv/bin/)?hypercorn --config [^`]*)`", README)
 
 
-async def test_the_readmes_plain_hypercorn_command_works_from_any_directory(
-    start_server: StartServer, tmp_path: Path
+AS_INSTALLED = '.venv/bin/hypercorn --config "$(.venv/bin/greeter config-path)" greeter:app'
+ACTIVE = 'hypercorn --config "$(greeter config-path)" greeter:app'
+
+
+def test_the_readme_has_both_forms() -> None:
+    assert readme_plain_hypercorn_commands() == [AS_INSTALLED, ACTIVE]
+
+
+@pytest.mark.parametrize("command", [AS_INSTALLED, ACTIVE])
+async def test_the_readmes_plain_hypercorn_commands_work_as_written(
+    start_server: StartServer, tmp_path: Path, command: str
 ) -> None:
-    command = readme_plain_hypercorn_command()
-    assert command == 'hypercorn --config "$(greeter config-path)" greeter:app'
-    # as typed in a shell whose PATH has the environment's scripts, plus a free port instead of 8000
-    env = {"PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}"}
-    server = start_server(["sh", "-c", f"exec {command} --bind 127.0.0.1:0"], RUNNING_ON, env=env, cwd=tmp_path)
-    await assert_serves_every_route(server.base_url)
+    # as typed after the README's install: from a folder that has the .venv but is not the checkout (whose
+    # hypercorn.toml Hypercorn would find by itself), the environment active for ACTIVE only
+    (tmp_path / ".venv").symlink_to(BIN_DIR.parent)
+    others = [p for p in os.environ["PATH"].split(os.pathsep) if Path(p or ".").resolve() != BIN_DIR.resolve()]
+    path = os.pathsep.join([str(BIN_DIR), *others] if command == ACTIVE else others)
+    argv = ["sh", "-c", f"exec {command} --bind 127.0.0.1:0"]
+    server = start_server(argv, RUNNING_ON, env={"PATH": path}, cwd=tmp_path)
+    await assert_serves_every_route(server.base_url)  # /hello: 308, Location: http://127.0.0.1:PORT/hello/
     assert "FileNotFoundError" not in server.output()
     assert server.stop() == 0

@@ -10,10 +10,11 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+import pytest
 from conftest import REPO_ROOT
 
 EXAMPLE = REPO_ROOT / "tests" / "test_example_first_async_tests.py"
-GUIDE = REPO_ROOT / "docs" / "flask-to-quart.md"
+GUIDE_TEXT = (REPO_ROOT / "docs" / "flask-to-quart.md").read_text()
 RUN_TIMEOUT = 120
 # what the guide tells a newcomer to install (greeter from its checkout: on PyPI, `greeter` is another project)
 INSTALL = "python3 -m venv .venv && .venv/bin/pip install /path/to/greeter pytest pytest-asyncio"
@@ -22,6 +23,12 @@ TESTS_IN_THE_EXAMPLE = len(re.findall(r"^async def test_", EXAMPLE.read_text(), 
 # asyncio_default_fixture_loop_scope is unset: no test file can set it, only a pytest.ini (the guide says so)
 UNSET_LOOP_SCOPE = 'The configuration option "asyncio_default_fixture_loop_scope" is unset'
 IGNORE_UNSET_LOOP_SCOPE = f"ignore:{UNSET_LOOP_SCOPE}:pytest.PytestDeprecationWarning"
+
+
+def guides_pytest_ini() -> str:
+    ini: str
+    (ini,) = re.findall(r"```ini\n(\[pytest\]\n.*?)```", GUIDE_TEXT, flags=re.DOTALL)
+    return ini
 
 
 def run_pytest(folder: Path, *options: str) -> subprocess.CompletedProcess[str]:
@@ -46,6 +53,13 @@ def empty_folder_with(tmp_path: Path, text: str) -> Path:
 
 def test_the_example_has_tests() -> None:
     assert TESTS_IN_THE_EXAMPLE >= 7
+
+
+def test_the_examples_docstring_installs_as_the_guide_does() -> None:
+    docstring = EXAMPLE.read_text().split('"""')[1]
+    pip_install = INSTALL.split(".venv/bin/", 1)[1]  # the same command, without the guide's venv
+    assert f"`{pip_install}`" in docstring
+    assert "pip install greeter " not in docstring  # the greeter on PyPI is another project
 
 
 def test_the_runs_below_have_what_the_guide_installs() -> None:
@@ -76,11 +90,48 @@ def test_a_bare_pytest_passes_and_warns_only_of_the_unset_setting(tmp_path: Path
     assert all(any(part in line for part in known) for line in warning_lines), output
 
 
+def test_without_the_ini_dash_w_error_stops_pytest_before_any_test(tmp_path: Path) -> None:
+    """The guide says so: pytest-asyncio's warning, raised while pytest configures itself, is an INTERNALERROR."""
+    done = run_pytest(empty_folder_with(tmp_path, EXAMPLE.read_text()), "-W", "error")
+    assert done.returncode == pytest.ExitCode.INTERNAL_ERROR
+    assert f"INTERNALERROR> pytest.PytestDeprecationWarning: {UNSET_LOOP_SCOPE}" in done.stdout + done.stderr
+    assert "passed" not in done.stdout
+    assert "`pytest -W error` without it stops at once, before any test, with `INTERNALERROR>`" in GUIDE_TEXT
+
+
+def guides_forgotten_await() -> str:
+    test: str
+    (test,) = re.findall(r"```python\n(async def test_forgot_an_await.*?)```", GUIDE_TEXT, flags=re.DOTALL)
+    return test
+
+
+def test_a_forgotten_await_passes_without_the_ini_line(tmp_path: Path) -> None:
+    folder = empty_folder_with(tmp_path, EXAMPLE.read_text())
+    line = "filterwarnings = error\n"
+    assert line in guides_pytest_ini()
+    (folder / "pytest.ini").write_text(guides_pytest_ini().replace(line, ""))
+    (folder / "test_forgot.py").write_text("from greeter import create_app\n\n\n" + guides_forgotten_await())
+    done = run_pytest(folder, "test_forgot.py")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed, 1 warning" in done.stdout  # the only sign
+    assert "RuntimeWarning: coroutine 'Response.get_data' was never awaited" in done.stdout
+
+
+def test_with_the_guides_ini_a_forgotten_await_fails(tmp_path: Path) -> None:
+    folder = empty_folder_with(tmp_path, EXAMPLE.read_text())
+    (folder / "pytest.ini").write_text(guides_pytest_ini())
+    (folder / "test_forgot.py").write_text("from greeter import create_app\n\n\n" + guides_forgotten_await())
+    done = run_pytest(folder)  # a bare pytest: the ini's filterwarnings makes the warning an error
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert re.search(r"^FAILED test_forgot.py::test_forgot_an_await - ", done.stdout, flags=re.MULTILINE), done.stdout
+    assert "Exception ignored in: <coroutine object Response.get_data" in done.stdout
+    assert f"1 failed, {TESTS_IN_THE_EXAMPLE} passed" in done.stdout
+
+
 def test_with_the_guides_pytest_ini_not_one_warning(tmp_path: Path) -> None:
     """The guide's pytest.ini silences the one warning a file cannot: then -W error, with no exception."""
-    (ini,) = re.findall(r"```ini\n(\[pytest\]\n.*?)```", GUIDE.read_text(), flags=re.DOTALL)
     folder = empty_folder_with(tmp_path, EXAMPLE.read_text())
-    (folder / "pytest.ini").write_text(ini)
+    (folder / "pytest.ini").write_text(guides_pytest_ini())
     done = run_pytest(folder, "-W", "error")
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{TESTS_IN_THE_EXAMPLE} passed" in done.stdout

@@ -1,6 +1,7 @@
 """First async tests of greeter, as a Flask developer writes them: copy this file anywhere and run pytest.
 
-In an empty folder: `pip install greeter pytest pytest-asyncio`, copy this file, run `pytest`.
+In an empty folder: `pip install /path/to/greeter pytest pytest-asyncio` (greeter from its checkout: the
+`greeter` on PyPI is another project), copy this file, run `pytest`.
 """
 
 from __future__ import annotations

@@ -64,6 +64,31 @@ async def test_data_is_a_coroutine(client: Client) -> None:
     assert await data == b"Hello World!"
 
 
+def test_flask_client_block_keeps_the_request(flask_client: FlaskClient) -> None:
+    with flask_client:
+        flask_client.get("/hello/Scott?x=1")
+        assert flask.request.args["x"] == "1"  # the last request's context, kept until the block ends
+
+
+async def test_quart_client_block_is_async_with(client: Client) -> None:
+    match = "'QuartClient' object does not support the context manager protocol"
+    with pytest.raises(TypeError, match=match), client:  # type: ignore[attr-defined]
+        pass
+    async with client:
+        await client.get("/hello/Scott?x=1")
+        assert quart.request.args["x"] == "1"
+
+
+def test_flask_redirect_location(flask_client: FlaskClient) -> None:
+    response = flask_client.get("/hello")
+    assert (response.status_code, response.headers["Location"]) == (308, "http://localhost/hello/")
+
+
+async def test_quart_redirect_location(client: Client) -> None:
+    response = await client.get("/hello")
+    assert (response.status_code, response.headers["Location"]) == (308, "http://localhost/hello/")
+
+
 # the serving lifecycle and the stream
 
 
@@ -147,6 +172,24 @@ async def test_the_request_body_in_both() -> None:
     assert flask_answer.get_json() == await quart_answer.get_json() == {"a": 1}
 
 
+def test_flask_response_json() -> None:
+    response = flask_echo().test_client().post("/echo-json", json={"a": 1})
+    assert response.json == response.get_json() == {"a": 1}
+
+
+async def test_quart_response_json_is_awaited() -> None:
+    response = await quart_echo().test_client().post("/echo-json", json={"a": 1})
+    assert await response.json == await response.get_json() == {"a": 1}
+
+
+async def test_a_form_sent_as_data_arrives_empty() -> None:
+    flask_answer = flask_echo().test_client().post("/echo", data={"name": "Scott"})
+    quart_answer = await quart_echo().test_client().post("/echo", data={"name": "Scott"})
+    assert flask_answer.get_json() == {"data": "name=Scott", "form": "Scott"}
+    assert quart_answer.status_code == 200  # no error: the dict is dropped, the body is empty
+    assert await quart_answer.get_json() == {"data": "", "form": None}
+
+
 # what does not change
 
 
@@ -160,6 +203,21 @@ async def test_quart_url_for() -> None:
     app = create_app({"TESTING": True})
     async with app.test_request_context("/"):
         assert quart.url_for("greetings.custom_greeting", name="Scott") == "/hello/Scott"
+
+
+def test_flask_app_context() -> None:
+    app = create_flask_app({"TESTING": True})
+    with app.app_context():
+        assert flask.current_app.config["TESTING"]
+
+
+async def test_quart_app_context() -> None:
+    app = create_app({"TESTING": True})
+    match = "'AppContext' object does not support the context manager protocol"
+    with pytest.raises(TypeError, match=match), app.app_context():  # type: ignore[attr-defined]
+        pass
+    async with app.app_context():
+        assert quart.current_app.config["TESTING"]
 
 
 def test_the_same_config() -> None:

@@ -138,6 +138,20 @@ def test_the_readme_links_the_guide() -> None:
     assert "(docs/flask-to-quart.md)" in README
 
 
+def test_the_readmes_bullet_for_flask_developers_links_the_guide() -> None:
+    audience = README.split("## Who it is for", 1)[1].split("\n## ", 1)[0]
+    (bullet,) = [item for item in audience.split("\n- ") if "Flask developers" in item]
+    assert "(docs/flask-to-quart.md)" in bullet
+
+
+def test_the_things_there_for_async_are_counted_right() -> None:
+    found = re.search(r"^(\w+) things in it are there for async.*?\n\n((?:- .*\n(?:  .*\n)*)+)", GUIDE, re.M)
+    assert found
+    count, things = found.groups()
+    numbers = ["one", "two", "three", "four", "five", "six"]
+    assert numbers.index(count.lower()) + 1 == things.count("\n- ") + 1
+
+
 # the checks themselves: each must fail when the guide drifts from the code
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from conftest import REPO_ROOT
+from quart.typing import TestClientProtocol as Client  # renamed: pytest would collect a Test* class
 
 README = (REPO_ROOT / "README.md").read_text()
 CI_RUN = (REPO_ROOT / ".ci" / "run").read_text()
@@ -26,3 +27,9 @@ def test_two_commands_at_the_top() -> None:
 def test_ci_runs_the_readme_test_command_verbatim() -> None:
     test_command = readme_commands()[1]
     assert test_command in CI_RUN.splitlines()
+
+
+async def test_the_wait_body_is_quoted_as_sent(client: Client) -> None:
+    body = await (await client.get("/wait/1")).get_data(as_text=True)
+    assert body.endswith("\n")
+    assert f"`{body.removesuffix(chr(10))}` and a newline" in README
