@@ -125,6 +125,8 @@ def test_with_the_guides_ini_a_forgotten_await_fails(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     assert re.search(r"^FAILED test_forgot.py::test_forgot_an_await - ", done.stdout, flags=re.MULTILINE), done.stdout
     assert "Exception ignored in: <coroutine object Response.get_data" in done.stdout
+    cause, _ = done.stdout.split("The above exception was the direct cause of the following exception:")
+    assert "E       RuntimeWarning: coroutine 'Response.get_data' was never awaited" in cause
     assert f"1 failed, {TESTS_IN_THE_EXAMPLE} passed" in done.stdout
 
 
