@@ -145,7 +145,7 @@ def test_the_readmes_bullet_for_flask_developers_links_the_guide() -> None:
 
 
 def test_the_things_there_for_async_are_counted_right() -> None:
-    found = re.search(r"^(\w+) things in it are there for async.*?\n\n((?:- .*\n(?:  .*\n)*)+)", GUIDE, re.M)
+    found = re.search(r"^(\w+) things in it are there for async(?s:.*?)\n\n((?:- .*\n(?:  .*\n)*)+)", GUIDE, re.M)
     assert found
     count, things = found.groups()
     numbers = ["one", "two", "three", "four", "five", "six"]
