@@ -84,16 +84,21 @@ def all_running(*specs: ServerSpec) -> Iterator[list[RunningServer]]:
 
 @contextmanager
 def _running(spec: ServerSpec, log_path: Path) -> Iterator[RunningServer]:
-    environment = {name: value for name, value in os.environ.items() if name not in NOT_INHERITED}
     with log_path.open("wb") as log:
         # the log goes to a file: a pipe nobody reads would fill up with the access log and block the server
         process = subprocess.Popen(
-            spec.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=environment
+            spec.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=server_environment()
         )
     try:
         yield RunningServer(spec, _wait_until_ready(spec, process, log_path), process.pid)
     finally:
         _stop(process)
+
+
+def server_environment() -> dict[str, str]:
+    """Ours, less what would make the sides differ; unbuffered, whoever runs greeter: the log is read as it grows."""
+    inherited = {name: value for name, value in os.environ.items() if name not in NOT_INHERITED}
+    return {**inherited, "PYTHONUNBUFFERED": "1"}
 
 
 def _wait_until_ready(spec: ServerSpec, process: subprocess.Popen[bytes], log_path: Path) -> str:

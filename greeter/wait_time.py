@@ -17,15 +17,15 @@ class WaitError(ValueError):
 def parse_wait_seconds(text: str, maximum: float) -> float:
     """The seconds to wait, from 0 to the maximum, written like 1, 0.5 or 2.25."""
     if text.lower() in _NOT_FINITE:
-        raise WaitError(f"{text} is not a finite number of seconds; give one like 1, 0.5 or 2.25")
+        raise WaitError(f"{text} is not a finite number of seconds; give one like 1, 0.5 or 2.25.")
     if not _DECIMAL.fullmatch(text):
         shown = text if len(text) <= 40 else text[:40] + "..."
-        raise WaitError(f"{shown!r} is not a number of seconds; give one like 1, 0.5 or 2.25")
+        raise WaitError(f"{shown!r} is not a number of seconds; give one like 1, 0.5 or 2.25.")
     seconds = float(text)
     if seconds < 0:
-        raise WaitError(f"{text} is negative; a wait is from 0 to {maximum:g} seconds")
+        raise WaitError(f"{text} is negative; a wait is from 0 to {maximum:g} seconds.")
     if seconds > maximum or math.isinf(seconds):
-        raise WaitError(f"{text} seconds is over the maximum of {maximum:g}; a wait is from 0 to {maximum:g} seconds")
+        raise WaitError(f"{text} seconds is over the maximum of {maximum:g}; a wait is from 0 to {maximum:g} seconds.")
     return seconds + 0.0  # -0 waits 0
 
 

@@ -36,6 +36,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent  # the console scripts of the environment running the tests
 STARTUP_TIMEOUT = 20.0
 STOP_TIMEOUT = 15.0
+# every run is a student's run: a root shell here had PYTHONUNBUFFERED=1 and hid servers whose output, sent to a
+# file, waited in a buffer (`quart run`'s "Running on" never came). The servers are given it on purpose instead.
+os.environ.pop("PYTHONUNBUFFERED", None)
 
 
 @pytest.fixture
@@ -181,6 +184,11 @@ class Server:
 StartServer = Callable[..., Server]
 
 
+def server_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A server's environment: ours, unbuffered (its output goes to a file that we read while it runs), and extra."""
+    return {**os.environ, "PYTHONUNBUFFERED": "1", **(extra or {})}
+
+
 @contextmanager
 def server_starter(folder: Path) -> Iterator[StartServer]:
     """Start commands as servers, their output in `folder`; every one still running at the end is stopped."""
@@ -198,7 +206,7 @@ def server_starter(folder: Path) -> Iterator[StartServer]:
                 stderr=stderr,
                 stdin=subprocess.DEVNULL,
                 cwd=cwd,
-                env={**os.environ, **(env or {})},
+                env=server_environment(env),
                 start_new_session=True,
             )
         server = Server(process, stdout_path, stderr_path)

@@ -21,6 +21,7 @@ from greeter.comparison.http_client import fetch_over_http
 from greeter.comparison.run import Comparison, compare_in_process
 from greeter.comparison.verdict import Verdict
 from greeter.flask_twin import create_flask_app
+from greeter.launch import server_environment
 from greeter.flask_twin import process as twin_process
 
 CORPUS = load_corpus()
@@ -185,3 +186,12 @@ async def test_the_http_client_sends_the_target_as_written(answer: bytes | None,
         assert exchange.error is None and exchange.body == b"ok"
     else:
         assert error in (exchange.error or "")
+
+
+def test_servers_it_starts_are_unbuffered_whoever_runs_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # their output goes to a file read while they start: block-buffered, a "Running on" line would never come
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
+    monkeypatch.setenv("GREETER_PORT", "9999")
+    environment = server_environment()
+    assert environment["PYTHONUNBUFFERED"] == "1"
+    assert "GREETER_PORT" not in environment  # a fixed port would make the two sides collide

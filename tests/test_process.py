@@ -199,10 +199,10 @@ def test_flask_twin_reads_each_template_once(flask_app: Flask, flask_client: Fla
         ("/wait/0.05", 200, b"Waited 0.05 seconds.\n"),
         ("/wait/1", 200, b"Waited 1 second.\n"),
         ("/wait/1.0", 200, b"Waited 1 second.\n"),
-        ("/wait/abc", 400, b"'abc' is not a number of seconds; give one like 1, 0.5 or 2.25\n"),
-        ("/wait/-1", 400, b"-1 is negative; a wait is from 0 to 10 seconds\n"),
-        ("/wait/nan", 400, b"nan is not a finite number of seconds; give one like 1, 0.5 or 2.25\n"),
-        ("/wait/10.5", 400, b"10.5 seconds is over the maximum of 10; a wait is from 0 to 10 seconds\n"),
+        ("/wait/abc", 400, b"'abc' is not a number of seconds; give one like 1, 0.5 or 2.25.\n"),
+        ("/wait/-1", 400, b"-1 is negative; a wait is from 0 to 10 seconds.\n"),
+        ("/wait/nan", 400, b"nan is not a finite number of seconds; give one like 1, 0.5 or 2.25.\n"),
+        ("/wait/10.5", 400, b"10.5 seconds is over the maximum of 10; a wait is from 0 to 10 seconds.\n"),
     ],
 )
 async def test_wait(app: Quart, flask_client: FlaskClient, app_kind: str, path: str, status: int, body: bytes) -> None:
@@ -219,7 +219,7 @@ async def test_wait_maximum_is_a_setting() -> None:
     app = create_app({"TESTING": True, "WAIT_MAX_SECONDS": 0.1})
     response = await app.test_client().get("/wait/0.2")
     assert response.status_code == 400
-    assert await response.get_data() == b"0.2 seconds is over the maximum of 0.1; a wait is from 0 to 0.1 seconds\n"
+    assert await response.get_data() == b"0.2 seconds is over the maximum of 0.1; a wait is from 0 to 0.1 seconds.\n"
 
 
 @pytest.mark.parametrize(

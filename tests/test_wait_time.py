@@ -40,3 +40,4 @@ def test_refused_with_one_line(text: str, reason: str) -> None:
         parse_wait_seconds(text, maximum=10)
     assert "\n" not in str(raised.value)
     assert len(str(raised.value)) < 200
+    assert str(raised.value).endswith("."), "the 400's text is a sentence, ended as one"
