@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 import getpass
 import json
 import os
+import re
 import socket
 import sys
 from pathlib import Path
@@ -18,6 +20,7 @@ from greeter.banner import Listening, banner_lines, reachable_name
 from greeter.bench.wrk import WrkFailed
 from greeter.checkout import other_copy_warning
 from greeter.hypercorn_config import ConfigError, load_hypercorn_config, use_tls
+from greeter.invoked import as_invoked, invoked_command
 from greeter.launch import ServerStartError
 from greeter.ports import PortError, parse_port, port_for_uid, port_reason
 from greeter.resources import HYPERCORN_TOML
@@ -33,13 +36,35 @@ if TYPE_CHECKING:
     from greeter.comparison.run import Comparison
 
 
+# a first argument that is a word, not a port: most likely a command mistyped (`greeter twim`)
+_WORD = re.compile(r"[A-Za-z][A-Za-z_-]*")
+
+
+class NoSuchCommand(Exception):
+    """A word where a command or a port goes: one sentence, exit status 2."""
+
+
+class UnsafeChoice(Exception):
+    """Options that work but are unsafe together (--debug on a public address): one sentence, exit status 2."""
+
+
 class ServeByDefault(click.Group):
     """`greeter`, `greeter 8080` and `greeter --port 8080` all mean `greeter serve ...`."""
 
+    chosen = "serve"  # the command being run, for the commands its messages suggest
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         about_greeter = bool(args) and args[0] in ("--help", "-h", "--version")
+        if args and _WORD.fullmatch(args[0]) and args[0] not in self.commands:
+            closest = difflib.get_close_matches(args[0], list(self.commands), n=1)
+            hint = f" (did you mean `greeter {closest[0]}`?)" if closest else " (`greeter --help` lists them)"
+            raise NoSuchCommand(
+                f"there is no command {args[0]!r}{hint}, and a port is a number, such as 0 for any free port."
+            )
         if not about_greeter and (not args or args[0] not in self.commands):
             args = ["serve", *args]
+        if args and args[0] in self.commands:
+            ServeByDefault.chosen = args[0]
         return super().parse_args(ctx, args)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -66,22 +91,68 @@ def main() -> None:
     """The `greeter` command. Every mistake a person can make is one line on stderr and an exit status."""
     try:
         status = cli.main(standalone_mode=False, prog_name="greeter")  # `python -m greeter` is greeter too
-    except (PortError, ConfigError, SettingsError, BenchError) as error:  # what the person typed or set
+    except (PortError, ConfigError, SettingsError, BenchError, NoSuchCommand, UnsafeChoice) as error:  # typed or set
         _fail(str(error), exit_status=2)
     except (ServeError, ServerStartError, WrkFailed) as error:  # what the machine refused
         _fail(str(error), exit_status=1)
-    except click.ClickException as error:  # a usage mistake: an unknown option, a bad --workers
-        _fail(f"{error.format_message()} Run `greeter --help` for the options.", error.exit_code)
+    except click.UsageError as error:  # the options are the problem: an unknown one, a bad value, one too many
+        _fail(f"{_end(_usage_words(error))} Run `{_help_command(error.ctx)}` for the options.", error.exit_code)
+    except click.ClickException as error:
+        _fail(_lower_first(error.format_message()), error.exit_code)
     except (click.Abort, KeyboardInterrupt):  # Ctrl+C before serving, or during `greeter compare` or `bench`
         _fail("stopped.", exit_status=1)
     sys.exit(status if isinstance(status, int) else 0)
 
 
 def _fail(message: str, exit_status: int) -> NoReturn:
-    # one sentence, ended as one, whoever wrote the message (click's own end without a full stop)
-    ended = message if message.endswith((".", "?", "!")) else f"{message}."
-    click.echo(f"greeter: {ended}", err=True)
+    # the commands suggested are the one the person ran: `greeter twin 0`, `.venv/bin/greeter 0`
+    command = invoked_command() + ("" if ServeByDefault.chosen == "serve" else f" {ServeByDefault.chosen}")
+    click.echo(f"greeter: {_end(as_invoked(message, command))}", err=True)
     sys.exit(exit_status)
+
+
+def _end(message: str) -> str:
+    """One sentence, ended as one, whoever wrote the message (click's own end without a full stop)."""
+    return message if message.endswith((".", "?", "!")) else f"{message}."
+
+
+def _lower_first(message: str) -> str:
+    # greeter's sentences follow "greeter: " in lower case; click's start with a capital
+    return message[:1].lower() + message[1:]
+
+
+def _usage_words(error: click.UsageError) -> str:
+    """click's usage messages in greeter's words."""
+    if isinstance(error, click.NoSuchOption):
+        close = " or ".join(error.possibilities or ())
+        return f"no such option {error.option_name}" + (f"; did you mean {close}?" if close else "")
+    if isinstance(error, click.BadParameter) and error.param is not None:
+        name = error.param.opts[0] if isinstance(error.param, click.Option) else error.param.human_readable_name
+        return f"{name} {error.message}" if isinstance(error.param.type, WholeNumber) else f"{name}: {error.message}"
+    return _lower_first(error.format_message())
+
+
+def _help_command(ctx: click.Context | None) -> str:
+    """`greeter --help` for serving (what `greeter` does with no command), `greeter twin --help` for twin."""
+    words = ctx.command_path.split()[1:] if ctx is not None else []
+    return " ".join([invoked_command(), *(word for word in words if word != "serve"), "--help"])
+
+
+class WholeNumber(click.ParamType[int, object]):
+    """A whole number from a minimum up, said as greeter says it, with no `x>=1` in --help."""
+
+    name = "n"
+
+    def __init__(self, minimum: int) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        text = str(value).strip()
+        if isinstance(value, int) or (text.isascii() and text.isdigit()):
+            number = int(text)
+            if number >= self.minimum:
+                return number
+        self.fail(f"must be a whole number, {self.minimum} or more, not {str(value)!r}", param, ctx)
 
 
 @click.group(cls=ServeByDefault, context_settings={"help_option_names": ["-h", "--help"]})
@@ -96,7 +167,11 @@ def cli() -> None:
 @cli.command()
 @click.argument("port_argument", metavar="[PORT]", required=False)
 @click.option(
-    "--port", "port_option", envvar="GREETER_PORT", help="Port to serve on (also GREETER_PORT); 0: any free port."
+    "--port",
+    "port_option",
+    envvar="GREETER_PORT",
+    metavar="PORT",
+    help="Port to serve on (also GREETER_PORT); 0: any free port.",
 )
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on; 0.0.0.0 for all interfaces."
@@ -109,7 +184,7 @@ def cli() -> None:
     type=click.Path(path_type=Path, dir_okay=False, readable=False),
     help="Serve on this Unix socket instead of a port, for the web server (also GREETER_SOCKET).",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--workers", type=WholeNumber(1), default=1, show_default=True, help="Worker processes.")
 @click.option("--reload", is_flag=True, help="Serve each edit of the code or a template: new workers on a change.")
 @click.option("--debug", is_flag=True, help="Debug mode: tracebacks in the browser; reloads as --reload does.")
 @click.option(
@@ -117,7 +192,7 @@ def cli() -> None:
 )
 @click.option(
     "--proxy-hops",
-    type=click.IntRange(min=0),
+    type=WholeNumber(0),
     help="Reverse proxies in front whose X-Forwarded-* headers to believe (also GREETER_PROXY_HOPS; default 0).",
 )
 @click.option(
@@ -151,7 +226,7 @@ def serve(
         _socket_alone(port_argument, port_option, host_given=_given(click.get_current_context(), "host"))
     if debug and not allow_remote_debug and (socket_path is not None or not is_loopback(host)):
         reach = "the web server's clients" if socket_path is not None else f"whoever can reach {host}"
-        raise click.UsageError(
+        raise UnsafeChoice(
             f"--debug shows tracebacks to {reach}; serve on 127.0.0.1 (and use an SSH tunnel),"
             " or add --allow-remote-debug if every machine there is yours."
         )
@@ -225,7 +300,7 @@ def _listening(
         port=port,
         pid=os.getpid(),
         how=how,
-        port_reason=port_reason(os.getuid(), asked, port),
+        port_reason=as_invoked(port_reason(os.getuid(), asked, port), _suggested_command()),
         reachable_name=reachable_name(ssh_connection, socket.gethostname()),
         user=getpass.getuser(),
         ssh_connection=ssh_connection,
@@ -236,18 +311,30 @@ def _listening(
     )
 
 
+def _suggested_command() -> str:
+    """The command to suggest in the banner: the one running, as the person ran it."""
+    return invoked_command() + ("" if ServeByDefault.chosen == "serve" else f" {ServeByDefault.chosen}")
+
+
 def _asked_port(port_argument: str | None, port_option: str | None) -> int | None:
     """The explicit port if there is one (the argument or --port/GREETER_PORT); None: the UID's port."""
-    if port_argument is not None and port_option is not None and parse_port(port_argument) != parse_port(port_option):
+    from_environment = click.get_current_context().get_parameter_source("port_option") is (
+        click.core.ParameterSource.ENVIRONMENT
+    )
+    option_port = None if port_option is None else parse_port(port_option, "GREETER_PORT" if from_environment else "")
+    if port_argument is not None and option_port is not None and parse_port(port_argument) != option_port:
         raise PortError(f"two ports given ({port_argument} and --port/GREETER_PORT {port_option}); give one.")
-    explicit = port_argument if port_argument is not None else port_option
-    return None if explicit is None else parse_port(explicit)
+    return parse_port(port_argument) if port_argument is not None else option_port
 
 
 @cli.command()
 @click.argument("port_argument", metavar="[PORT]", required=False)
 @click.option(
-    "--port", "port_option", envvar="GREETER_PORT", help="Port to serve on (also GREETER_PORT); 0: any free port."
+    "--port",
+    "port_option",
+    envvar="GREETER_PORT",
+    metavar="PORT",
+    help="Port to serve on (also GREETER_PORT); 0: any free port.",
 )
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on; 0.0.0.0 for all interfaces."
@@ -325,9 +412,9 @@ class BenchError(Exception):
 
 @cli.command()
 @click.option("--quick", is_flag=True, help="One short round: a smoke test, no figures to quote.")
-@click.option("--rounds", type=click.IntRange(min=1), help="Rounds of every scenario (default 5; --quick 1).")
-@click.option("--seconds", type=click.IntRange(min=1), help="Seconds of load per run (default 5; --quick 1).")
-@click.option("--viewers", type=click.IntRange(min=0), help="Live stream viewers (default 10,000; --quick 100).")
+@click.option("--rounds", type=WholeNumber(1), help="Rounds of every scenario (default 5; --quick 1).")
+@click.option("--seconds", type=WholeNumber(1), help="Seconds of load per run (default 5; --quick 1).")
+@click.option("--viewers", type=WholeNumber(0), help="Live stream viewers (default 10,000; --quick 100).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of the table.")
 @click.option(
     "--in-process", is_flag=True, help="Only each app's own CPU cost per request, with no server (no wrk needed)."

@@ -36,22 +36,26 @@ def port_reason(uid: int, asked: int | None, port: int) -> str:
     )
 
 
-def parse_port(text: str) -> int:
-    """A port from the command line or the environment: 1024-65535, or 0 for any free port."""
+def parse_port(text: str, variable: str = "") -> int:
+    """A port from the command line or the environment: 1024-65535, or 0 for any free port.
+
+    `variable`: the environment variable it came from, named in the message (a student may have forgotten it)."""
     stripped = text.strip()
+    source = f" (from {variable} in your environment)" if variable else ""
     # isdigit alone would accept non-ASCII digits, such as fullwidth ones
     if not (stripped.isascii() and stripped.isdigit()):
         raise PortError(
-            f"port {text!r} is not a number; give a whole number from 1024 to 65535, or 0 for any free port."
+            f"port {text!r}{source} is not a number; give a whole number from 1024 to 65535, or 0 for any free port."
         )
     port = int(stripped)
     if port > MAX_PORT:
         raise PortError(
-            f"port {port} is above 65535, the largest port; give one from 1024 to 65535, or 0 for any free port."
+            f"port {port}{source} is above 65535, the largest port; give one from 1024 to 65535,"
+            " or 0 for any free port."
         )
     if port != ANY_FREE_PORT and port < MIN_PORT:
         raise PortError(
-            f"port {port} is below 1024, where ports are reserved for the system; "
+            f"port {port}{source} is below 1024, where ports are reserved for the system; "
             "give one from 1024 to 65535, or 0 for any free port."
         )
     return port

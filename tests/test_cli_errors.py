@@ -49,14 +49,14 @@ def busy_port() -> Iterator[int]:
 @pytest.mark.parametrize(
     ("args", "env", "words"),
     [
-        (["abc"], {}, "port 'abc' is not a number"),
+        (["8o8o"], {}, "port '8o8o' is not a number"),
         (["80"], {}, "port 80 is below 1024, where ports are reserved for the system"),
         (["70000"], {}, "port 70000 is above 65535, the largest port; give one from 1024 to 65535"),
         (["--port", "-5"], {}, "port '-5' is not a number"),
-        ([], {"GREETER_PORT": "http"}, "port 'http' is not a number"),
+        ([], {"GREETER_PORT": "http"}, "port 'http' (from GREETER_PORT in your environment) is not a number"),
         (["8080", "--port", "8081"], {}, "two ports given"),
-        (["--workers", "0"], {}, "0 is not in the range"),
-        (["--bogus"], {}, "No such option '--bogus'"),
+        (["--workers", "0"], {}, "--workers must be a whole number, 1 or more, not '0'. Run `"),
+        (["--bogus"], {}, "no such option --bogus; did you mean --host? Run `"),
     ],
 )
 def test_bad_arguments_exit_2(args: list[str], env: dict[str, str], words: str) -> None:
@@ -66,7 +66,7 @@ def test_bad_arguments_exit_2(args: list[str], env: dict[str, str], words: str) 
 def test_port_in_use_exits_1(busy_port: int) -> None:
     result = run_greeter(str(busy_port))
     assert_one_sentence(result, 1, f"port {busy_port} on 127.0.0.1 is already in use")
-    assert "run `greeter 0` for any free port." in result.stderr
+    assert f"run `{command_path('greeter')} 0` for any free port." in result.stderr  # the command as it was run
     assert f"greeter {busy_port + 1}" not in result.stderr  # on a course server, the next port is a classmate's UID
 
 
@@ -78,8 +78,8 @@ def test_port_in_use_by_your_earlier_greeter_names_it(greeter_server: Server) ->
         result,
         1,
         f"port {port} on 0.0.0.0 is already in use by your own process {pid} (greeter), most likely a greeter you"
-        f" started earlier and left running; stop it (Ctrl+C in its terminal, or `kill {pid}`), or run `greeter 0`"
-        " for any free port.",
+        f" started earlier and left running; stop it (Ctrl+C in its terminal, or `kill {pid}`),"
+        f" or run `{command_path('greeter')} 0` for any free port.",
     )
 
 
@@ -206,3 +206,71 @@ def test_https_with_files_that_are_not_pem_exits_2(tmp_path: Path) -> None:
     junk.write_text("not a certificate\n")
     result = run_greeter("0", "--certfile", str(junk), "--keyfile", str(junk))
     assert_one_sentence(result, 2, "they are not a PEM certificate and its private key")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        # a typo of a command is not a port
+        (["twim"], "there is no command 'twim' (did you mean `{greeter} twin`?), and a port is a number"),
+        (["xyzzy"], "there is no command 'xyzzy' (`{greeter} --help` lists them), and a port is a number"),
+        # click's own messages, in greeter's words: lower case, a full stop before "Run"
+        (["--hots", "x"], "greeter: no such option --hots; did you mean --host or --port? Run `{greeter} --help` for"),
+        (
+            ["--workers", "abc"],
+            "greeter: --workers must be a whole number, 1 or more, not 'abc'. Run `{greeter} --help`",
+        ),
+        (["0", "9090"], "greeter: got unexpected extra argument (9090). Run `{greeter} --help` for the options."),
+        # a usage error names the help of the command that was run
+        (["twin", "--reload"], "greeter: no such option --reload. Run `{greeter} twin --help` for the options."),
+    ],
+)
+def test_usage_errors_in_greeters_words(args: list[str], words: str) -> None:
+    assert_one_sentence(run_greeter(*args), 2, words.format(greeter=command_path("greeter")))
+
+
+def test_a_refusal_has_no_pointer_to_the_options() -> None:
+    # the sentence says what to do; "Run `greeter --help`" is for when the options are the problem
+    result = run_greeter("0", "--host", "0.0.0.0", "--debug")
+    assert_one_sentence(result, 2, "--debug shows tracebacks")
+    assert "--help" not in result.stderr
+
+
+def test_a_bad_port_from_the_environment_names_it() -> None:
+    result = run_greeter(env={"GREETER_PORT": "abc"})
+    assert_one_sentence(result, 2, "port 'abc' (from GREETER_PORT in your environment) is not a number")
+    assert "GREETER_PORT" not in run_greeter("abc").stderr  # typed: the person knows where it came from
+
+
+def test_help_names_the_values() -> None:
+    serving = run_greeter("--help").stdout
+    assert "--port PORT " in serving
+    assert "--workers N " in serving
+    assert "x>=" not in serving
+
+
+def test_twin_with_the_port_busy_suggests_the_twin(busy_port: int) -> None:
+    result = run_greeter("twin", str(busy_port))
+    assert_one_sentence(result, 1, f"run `{command_path('greeter')} twin 0` for any free port.")
+
+
+@pytest.mark.parametrize(
+    ("how", "suggested"),
+    [
+        ("relative", "bin/greeter 0"),  # as a student types it from the README: .venv/bin/greeter
+        ("path", "greeter 0"),  # found on PATH (an activated venv)
+        ("-m", "python -m greeter 0"),
+    ],
+)
+def test_suggestions_are_the_command_as_it_was_run(how: str, suggested: str, busy_port: int) -> None:
+    venv = Path(command_path("greeter")).parent.parent
+    argv = {
+        "relative": ["bin/greeter"],
+        "path": ["greeter"],
+        "-m": [sys.executable, "-m", "greeter"],
+    }[how]
+    env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"} if how == "path" else None
+    result = subprocess.run(
+        [*argv, str(busy_port)], capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=venv, env=env
+    )
+    assert_one_sentence(result, 1, f"or run `{suggested}` for any free port.")

@@ -21,8 +21,8 @@ from greeter.comparison.http_client import fetch_over_http
 from greeter.comparison.run import Comparison, compare_in_process
 from greeter.comparison.verdict import Verdict
 from greeter.flask_twin import create_flask_app
-from greeter.launch import server_environment
 from greeter.flask_twin import process as twin_process
+from greeter.launch import server_environment
 
 CORPUS = load_corpus()
 ROUTES = ["/", "/index", "/hello", "/hello/", "/hello/Scott", "/hail/", "/greet/", "/process/", "/wait/0"]
