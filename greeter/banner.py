@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from greeter.machine_addresses import is_reachable_address
 
 ALL_INTERFACES = {"0.0.0.0", "::", ""}
 # names that mean this machine only: never the name to reach it by from elsewhere
@@ -28,6 +31,8 @@ class Listening:
     scheme: str = "http"  # https with --certfile/--keyfile
     unix_socket: str | None = None  # with --socket: the socket's path, and the group that may connect too
     socket_group: str = ""
+    # with no name to give (reachable_name is None): this machine's own addresses, if they could be read
+    other_addresses: tuple[str, ...] = ()
 
 
 def url_for(host: str, port: int, scheme: str = "http") -> str:
@@ -45,20 +50,25 @@ def is_loopback_name(name: str) -> bool:
         return False
 
 
-def reachable_name(ssh_connection: str | None, host_name: str) -> str | None:
+def reachable_name(ssh_connection: str | None, host_name: str, name_addresses: Sequence[str]) -> str | None:
     """This machine as a student's laptop reaches it: the address their SSH session came in on, else the host
-    name; never a loopback name (socket.getfqdn() says `localhost` on many machines)."""
+    name if it resolves (`name_addresses`) to an address others can use; never a loopback name (getfqdn() says
+    `localhost` on many machines, and Debian's /etc/hosts gives the host name 127.0.1.1)."""
     fields = (ssh_connection or "").split()
     # SSH_CONNECTION is "client-address client-port server-address server-port"
-    candidates = [fields[2].partition("%")[0]] if len(fields) == 4 else []
-    candidates.append(host_name)
-    return next((name for name in candidates if name and not is_loopback_name(name)), None)
+    ssh_server = fields[2].partition("%")[0] if len(fields) == 4 else ""
+    if ssh_server and not is_loopback_name(ssh_server):
+        return ssh_server
+    if host_name and not is_loopback_name(host_name) and any(map(is_reachable_address, name_addresses)):
+        return host_name
+    return None
 
 
 def tunnel_target(host: str) -> str:
     """Where sshd, on this machine, connects the tunnel's far end: the listening address, or loopback for all."""
     target = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
-    return f"[{target}]" if ":" in target else target
+    # quoted: zsh, the shell of many a laptop, would take [::1] for a pattern of file names
+    return f"'[{target}]'" if ":" in target else target
 
 
 def banner_lines(facts: Listening, name: str = "greeter") -> list[str]:
@@ -71,11 +81,12 @@ def banner_lines(facts: Listening, name: str = "greeter") -> list[str]:
     if facts.host in ALL_INTERFACES:
         loopback = "::1" if facts.host == "::" else "127.0.0.1"
         lines.append(f"  serving {url_for(loopback, facts.port, facts.scheme)} on this machine, and on all interfaces")
-        if facts.reachable_name is not None:
-            elsewhere = url_for(facts.reachable_name, facts.port, facts.scheme)
+        names = [facts.reachable_name] if facts.reachable_name is not None else facts.other_addresses
+        if names:
+            elsewhere = " or ".join(url_for(name, facts.port, facts.scheme) for name in names)
             lines.append(f"  from other machines (over the VPN, say): {elsewhere}")
         else:
-            lines.append(f"  from other machines: this machine's address, port {facts.port}")
+            lines.append(f"  from other machines: this machine's address (see `hostname -I`), port {facts.port}")
     else:
         lines.append(f"  serving {url_for(facts.host, facts.port, facts.scheme)}")
     lines.append(f"  {facts.port_reason}")
@@ -83,8 +94,10 @@ def banner_lines(facts: Listening, name: str = "greeter") -> list[str]:
         # as `flask run --debug` says it: a student must not leave it on by accident
         lines.append("  debug mode: on (tracebacks in the browser, templates reread when they change)")
     if facts.ssh_connection and facts.reachable_name is not None:
+        # the command alone on its line: pasting the whole line must work
         lines.append(
             f"  from your laptop: ssh -L {LAPTOP_PORT}:{tunnel_target(facts.host)}:{facts.port}"
-            f" {facts.user}@{facts.reachable_name} and open {facts.scheme}://localhost:{LAPTOP_PORT}/"
+            f" {facts.user}@{facts.reachable_name}"
         )
+        lines.append(f"  then open {facts.scheme}://localhost:{LAPTOP_PORT}/")
     return lines

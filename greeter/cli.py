@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from greeter import create_app
-from greeter.banner import Listening, banner_lines, reachable_name
+from greeter.banner import ALL_INTERFACES, Listening, banner_lines, reachable_name
 from greeter.bench.wrk import WrkFailed
 from greeter.checkout import other_copy_warning
 from greeter.hypercorn_config import ConfigError, load_hypercorn_config, use_tls
 from greeter.invoked import as_invoked, invoked_command
 from greeter.launch import ServerStartError
+from greeter.machine_addresses import addresses_of, own_addresses
 from greeter.ports import PortError, parse_port, port_for_uid, port_reason
 from greeter.resources import HYPERCORN_TOML
 from greeter.serve import EarlyStop, ServeError, hand_over, is_loopback, listen
@@ -295,19 +296,24 @@ def _listening(
     """The banner's facts, from the socket as it listens."""
     ssh_connection = os.environ.get("SSH_CONNECTION")
     port = sock.getsockname()[1] if unix_listener is None else 0
+    host_name = socket.gethostname()
+    name = reachable_name(ssh_connection, host_name, addresses_of(host_name))
+    # asked only when the banner needs them: serving on all interfaces, with no name others can use
+    others = own_addresses(ipv6=host != "0.0.0.0") if name is None and host in ALL_INTERFACES else []
     return Listening(
         host=host,
         port=port,
         pid=os.getpid(),
         how=how,
         port_reason=as_invoked(port_reason(os.getuid(), asked, port), _suggested_command()),
-        reachable_name=reachable_name(ssh_connection, socket.gethostname()),
+        reachable_name=name,
         user=getpass.getuser(),
         ssh_connection=ssh_connection,
         debug=debug,
         scheme=scheme,
         unix_socket=str(unix_listener.path) if unix_listener is not None else None,
         socket_group=unix_listener.group if unix_listener is not None else "",
+        other_addresses=tuple(others),
     )
 
 

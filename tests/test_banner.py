@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from greeter.banner import Listening, banner_lines, reachable_name, url_for
+from greeter.machine_addresses import addresses_from_ip_output
 
 UID_PORT = "port 6543 is your UID, as the course asks: on a shared server, everyone has a port of their own"
 LOCAL = Listening(
@@ -37,26 +38,33 @@ def test_debug_mode_is_said() -> None:
 
 
 def test_over_ssh_the_tunnel_names_the_address_the_session_came_in_on() -> None:
-    assert banner_lines(OVER_SSH)[-1] == (
-        "  from your laptop: ssh -L 8080:127.0.0.1:6543 scott@10.2.2.2 and open http://localhost:8080/"
-    )
+    # the command alone on its line, so that pasting the whole line works; the URL on the next
+    assert banner_lines(OVER_SSH)[-2:] == [
+        "  from your laptop: ssh -L 8080:127.0.0.1:6543 scott@10.2.2.2",
+        "  then open http://localhost:8080/",
+    ]
 
 
 @pytest.mark.parametrize(
-    ("ssh_connection", "host_name", "name"),
+    ("ssh_connection", "host_name", "name_addresses", "name"),
     [
-        ("10.1.1.1 50000 10.2.2.2 22", "localhost", "10.2.2.2"),  # getfqdn() says localhost on many machines
-        ("10.1.1.1 50000 10.2.2.2 22", "tempest", "10.2.2.2"),  # what the student's ssh reached, for sure
-        ("fe80::1 50000 fe80::2%eth0 22", "tempest", "fe80::2"),
-        ("::1 50000 ::1 22", "tempest", "tempest"),  # an SSH session from this machine itself
-        (None, "tempest", "tempest"),
-        (None, "localhost", None),
-        (None, "localhost.localdomain", None),
-        ("garbage", "127.0.0.1", None),
+        ("10.1.1.1 50000 10.2.2.2 22", "localhost", ["127.0.0.1"], "10.2.2.2"),  # getfqdn() says localhost often
+        ("10.1.1.1 50000 10.2.2.2 22", "tempest", ["10.2.2.2"], "10.2.2.2"),  # what the student's ssh reached
+        ("fe80::1 50000 fe80::2%eth0 22", "tempest", ["10.2.2.2"], "fe80::2"),
+        ("::1 50000 ::1 22", "tempest", ["10.2.2.2"], "tempest"),  # an SSH session from this machine itself
+        (None, "tempest", ["10.2.2.2"], "tempest"),
+        (None, "tempest", ["127.0.1.1"], None),  # a name only this machine resolves (Debian's /etc/hosts)
+        (None, "tempest", ["127.0.0.1", "::1"], None),
+        (None, "tempest", [], None),  # a name that does not resolve at all
+        (None, "localhost", ["127.0.0.1"], None),
+        (None, "localhost.localdomain", ["127.0.0.1"], None),
+        ("garbage", "127.0.0.1", ["127.0.0.1"], None),
     ],
 )
-def test_the_machine_is_never_named_localhost(ssh_connection: str | None, host_name: str, name: str | None) -> None:
-    assert reachable_name(ssh_connection, host_name) == name
+def test_the_machine_is_never_named_by_a_loopback_name(
+    ssh_connection: str | None, host_name: str, name_addresses: list[str], name: str | None
+) -> None:
+    assert reachable_name(ssh_connection, host_name, name_addresses) == name
 
 
 def test_all_interfaces() -> None:
@@ -71,14 +79,37 @@ def test_all_interfaces() -> None:
 
 def test_all_interfaces_when_no_name_is_known_says_so_rather_than_localhost() -> None:
     lines = banner_lines(dataclasses.replace(LOCAL, host="0.0.0.0", reachable_name=None))
-    assert lines[2] == "  from other machines: this machine's address, port 6543"
+    assert lines[2] == "  from other machines: this machine's address (see `hostname -I`), port 6543"
     assert not any("localhost" in line for line in lines)
 
 
+def test_all_interfaces_with_no_usable_name_lists_the_machines_addresses() -> None:
+    listening = dataclasses.replace(LOCAL, host="0.0.0.0", reachable_name=None, other_addresses=("192.0.2.2",))
+    assert banner_lines(listening)[2] == "  from other machines (over the VPN, say): http://192.0.2.2:6543/"
+    both = dataclasses.replace(listening, host="::", other_addresses=("192.0.2.2", "fd00::2"))
+    assert banner_lines(both)[2] == (
+        "  from other machines (over the VPN, say): http://192.0.2.2:6543/ or http://[fd00::2]:6543/"
+    )
+
+
+def test_the_machines_addresses_are_read_from_ip_without_loopback_or_link_local() -> None:
+    output = (
+        "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n"
+        "1: lo    inet6 ::1/128 scope host \\       valid_lft forever preferred_lft forever\n"
+        "4: eth0    inet 192.0.2.2/24 brd 192.0.2.255 scope global eth0\\       valid_lft forever\n"
+        "4: eth0    inet6 fd00::2/64 scope global nodad \\       valid_lft forever preferred_lft forever\n"
+        "4: eth0    inet6 fe80::fc:ff:fe00:1/64 scope link \\       valid_lft forever preferred_lft forever\n"
+    )
+    assert addresses_from_ip_output(output, ipv6=True) == ["192.0.2.2", "fd00::2"]
+    assert addresses_from_ip_output(output, ipv6=False) == ["192.0.2.2"]  # 0.0.0.0 serves IPv4 only
+    assert addresses_from_ip_output("", ipv6=True) == []
+
+
 def test_tunnel_to_a_specific_address() -> None:
-    assert "ssh -L 8080:[::1]:6543 " in banner_lines(dataclasses.replace(OVER_SSH, host="::1"))[-1]
-    assert "ssh -L 8080:[fd00::5]:6543 " in banner_lines(dataclasses.replace(OVER_SSH, host="fd00::5"))[-1]
-    assert "ssh -L 8080:127.0.0.1:6543 " in banner_lines(dataclasses.replace(OVER_SSH, host="0.0.0.0"))[-1]
+    # quoted: zsh, a student's shell on macOS, would take [::1] for a pattern of file names
+    assert "ssh -L 8080:'[::1]':6543 " in banner_lines(dataclasses.replace(OVER_SSH, host="::1"))[-2] + " "
+    assert "ssh -L 8080:'[fd00::5]':6543 " in banner_lines(dataclasses.replace(OVER_SSH, host="fd00::5"))[-2] + " "
+    assert "ssh -L 8080:127.0.0.1:6543 " in banner_lines(dataclasses.replace(OVER_SSH, host="0.0.0.0"))[-2] + " "
 
 
 def test_one_ctrl_c() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import signal
 import socket
 import subprocess
@@ -96,7 +98,7 @@ async def test_banner_shows_the_ssh_tunnel_over_ssh(start_server: StartServer) -
         [command_path("greeter"), "0"], GREETER_READY, env={"SSH_CONNECTION": "10.0.0.9 50000 10.0.0.1 22"}
     )
     port = server.base_url.rsplit(":", 1)[1]
-    assert server.wait_for(rf"ssh -L 8080:127.0.0.1:{port} \S+@10.0.0.1 and open http://localhost:8080/")
+    assert server.wait_for(rf"ssh -L 8080:127.0.0.1:{port} \S+@10.0.0.1\n  then open http://localhost:8080/\n")
     assert server.stop() == 0
 
 
@@ -225,4 +227,14 @@ async def test_the_worker_class_is_the_configs(start_server: StartServer, tmp_pa
     server = start_server([command_path("greeter"), "0", "--config", str(config)], GREETER_READY)
     async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         assert (await read_figures(http))["worker_class"] == worker_class  # the loop the worker really runs
+    assert server.stop() == 0
+
+
+async def test_on_all_interfaces_the_url_for_other_machines_is_not_this_machine_only(start_server: StartServer) -> None:
+    # a host name that resolves only to loopback (Debian's /etc/hosts: 127.0.1.1) is no URL for a laptop
+    server = start_server([command_path("greeter"), "0", "--host", "0.0.0.0"], GREETER_READY)
+    line = server.wait_for(r"  from other machines.*\n").group(0)
+    for host in re.findall(r"http://\[?([^\]/]+?)\]?:\d+/", line):
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        assert not all(ipaddress.ip_address(address).is_loopback for address in addresses), line
     assert server.stop() == 0
