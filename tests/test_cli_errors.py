@@ -132,8 +132,9 @@ def test_ctrl_c_while_starting_is_no_traceback(delay: float) -> None:
     stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
     assert "Traceback" not in stdout + stderr, stderr
     assert "KeyboardInterrupt" not in stdout + stderr
-    # stopped before serving (one sentence, status 1), or after the banner (a graceful stop, status 0)
-    assert (process.returncode, stderr) == (1, "greeter: stopped.\n") or process.returncode == 0, stderr
+    # stopped before serving (one sentence, status 1), or after the banner (a graceful stop, status 0). A Ctrl+C
+    # that lands inside click's own parsing gets click's newline first, which on a terminal ends the ^C line
+    assert (process.returncode, stderr.lstrip("\n")) == (1, "greeter: stopped.\n") or process.returncode == 0, stderr
 
 
 def test_address_not_on_this_machine_exits_1() -> None:
