@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -75,11 +76,33 @@ def version(distribution: str) -> str:
 
 @contextmanager
 def all_running(*specs: ServerSpec) -> Iterator[list[RunningServer]]:
-    """Start every server; stop them all on the way out, however it goes."""
-    with tempfile.TemporaryDirectory(prefix="greeter-servers-") as logs, ExitStack() as stack:
+    """Start every server; stop them all on the way out, however it goes (SIGTERM included)."""
+    with (
+        _sigterm_as_ctrl_c(),
+        tempfile.TemporaryDirectory(prefix="greeter-servers-") as logs,
+        ExitStack() as stack,
+    ):
         yield [
             stack.enter_context(_running(spec, Path(logs) / f"server{number}.log")) for number, spec in enumerate(specs)
         ]
+
+
+@contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """While servers run, SIGTERM (a `kill`, a service stop) unwinds as Ctrl+C does: by default it would end this
+    process at once and leave every server it started running, orphaned."""
+
+    def interrupt(signal_number: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
