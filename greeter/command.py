@@ -1,4 +1,5 @@
-"""The `greeter` command's entry point: a Ctrl+C while Python is still loading greeter is a quiet stop too."""
+"""The `greeter` command's entry point: a Ctrl+C while Python is still loading greeter is a quiet stop too, and a
+Python without greeter's packages (Debian's python3 in the checkout, the venv not activated) is one sentence."""
 
 from __future__ import annotations
 
@@ -12,5 +13,16 @@ def main() -> None:
         from greeter.cli import main as run_command
     except KeyboardInterrupt:
         print("greeter: stopped.", file=sys.stderr)
+        sys.exit(1)
+    except ModuleNotFoundError as error:
+        if error.name is None or error.name.partition(".")[0] == "greeter":
+            raise  # greeter's own module missing is a broken checkout, not the wrong Python
+        # `python3 -m greeter` in the checkout imports greeter from the current folder, whatever Python it is
+        print(
+            f"greeter: this Python ({sys.executable}) does not have greeter's packages (no module {error.name!r});"
+            " run greeter with the venv's Python (`.venv/bin/python -m greeter`), or `source .venv/bin/activate`"
+            " first.",
+            file=sys.stderr,
+        )
         sys.exit(1)
     run_command()
