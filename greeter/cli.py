@@ -24,10 +24,11 @@ from greeter.invoked import as_invoked, invoked_command
 from greeter.launch import ServerStartError
 from greeter.machine_addresses import addresses_of, own_addresses
 from greeter.ports import PortError, parse_port, port_for_uid, port_reason
-from greeter.resources import HYPERCORN_TOML
+from greeter.resources import HYPERCORN_TOML, PACKAGE_DIR
 from greeter.serve import EarlyStop, ServeError, hand_over, is_loopback, listen
 from greeter.serving_log import BannerSaysWhere
 from greeter.settings import SettingsError
+from greeter.start_failure import say_start_failure
 from greeter.supervisor import run
 from greeter.unix_socket import UnixListener, listen_unix
 
@@ -240,7 +241,18 @@ def serve(
         proxy_hops = 1  # only the web server can connect to the socket: its headers are the only ones there are
     if proxy_hops is not None:
         os.environ["GREETER_PROXY_HOPS"] = str(proxy_hops)
-    create_app()  # every GREETER_* setting checked before anything listens: a bad one is one sentence, status 2
+    try:
+        create_app()  # every GREETER_* setting checked before anything listens: a bad one is one sentence, status 2
+    except SettingsError:
+        raise
+    except Exception as error:  # the code itself does not start: a syntax error in views.py, a failed import
+        if not (reload or debug):
+            say_start_failure(error, PACKAGE_DIR)
+            raise ServeError(
+                "the code in the checkout does not start (the error is above); fix it and start greeter again."
+            ) from None
+        # --reload and --debug serve anyway: the socket opens and the banner says where, then the first worker
+        # shows this error compactly and the supervisor waits for a fix, serving it once the code starts
     config = load_hypercorn_config(config_path)
     use_tls(config, certfile, keyfile)
     config.logger_class = BannerSaysWhere  # the banner says where greeter serves, once

@@ -21,6 +21,8 @@ from greeter import create_app
 from greeter.limits import listen_backlog
 from greeter.port_holder import port_holder
 from greeter.process import begin_shutdown
+from greeter.resources import PACKAGE_DIR
+from greeter.start_failure import say_start_failure
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # what a worker and its supervisor say on the pipe between them
@@ -150,7 +152,11 @@ def event_loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventL
 
 
 async def _serve(config: Config, orders: Connection | None) -> None:
-    app = create_app()  # a new app rather than greeter.app: it reads the GREETER_* environment set since import
+    try:
+        app = create_app()  # a new app rather than greeter.app: it reads the GREETER_* environment set since import
+    except Exception as error:  # the code does not start: the student's error, not multiprocessing's frames
+        say_start_failure(error, PACKAGE_DIR)
+        raise SystemExit(1) from None
     stop = asyncio.Event()
     replaced = False
     loop = asyncio.get_running_loop()

@@ -128,6 +128,7 @@ class Supervisor:
         self.starting: list[Worker] = []  # until every one of them has built the app
         self.leaving: list[Worker] = []  # told to stop, still finishing their requests
         self.failed: Worker | None = None  # the worker whose end ends the server
+        self.waiting_for_fix = False  # --reload: the code has not started yet; the next change may fix it
         address = sock.getsockname()
         self._where = f"port {address[1]}" if sock.family != socket.AF_UNIX else str(address)  # for `ps`
 
@@ -176,8 +177,12 @@ class Supervisor:
             elif self.serving:
                 say("the new code did not start (the error is above); still serving the code from before.")
             else:
-                say("the code did not start (the error is above); it starts again at the next change.")
+                self.waiting_for_fix = True
+                say("the code does not start (the error is above); waiting for a fix: served as soon as it starts.")
         elif self.starting and all(worker.heard_ready() for worker in self.starting):
+            if self.waiting_for_fix:
+                self.waiting_for_fix = False
+                say("the code starts now; serving it.")
             self._send_away(self.serving, REPLACE)
             self.serving, self.starting = self.starting, []
 

@@ -192,6 +192,7 @@ async def test_a_change_that_does_not_start_keeps_the_code_from_before(
         edit(views, '"Hello World!"', '"Hello World!" +')  # a syntax error, as a student may save one
         server.wait_for("SyntaxError")
         server.wait_for("greeter: the new code did not start \\(the error is above\\); still serving the code")
+        assert "multiprocessing" not in server.output()  # the student's error, not the worker's start-up frames
         assert (await http.get("/")).text == "Hello World!"
         edit(views, '"Hello World!" +', '"Hello, fixed!"')
         await served_within(http, "/", "Hello, fixed!")

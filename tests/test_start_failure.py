@@ -1,0 +1,107 @@
+"""Code that does not start (a syntax error or a failed import in greeter/views.py): the student's own error,
+compact, then one sentence; --reload and --debug wait for the fix and serve it as soon as the code starts."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import GREETER_READY, REPO_ROOT, StartServer
+
+HTTP_TIMEOUT = 10.0
+SERVED_WITHIN = 5.0
+SYNTAX_ERROR = "oops = print(\n"
+NOT_STARTING = "greeter: the code in the checkout does not start (the error is above); fix it and start greeter again."
+WAITING = "greeter: the code does not start (the error is above); waiting for a fix: served as soon as it starts."
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A copy of the package and templates; `python -m greeter` run in it imports this copy (the current folder
+    comes first on sys.path), and the reloader watches it."""
+    copy = tmp_path / "checkout"
+    shutil.copytree(REPO_ROOT / "greeter", copy / "greeter", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO_ROOT / "templates", copy / "templates")
+    for name in ("hypercorn.toml", "pyproject.toml"):
+        shutil.copy(REPO_ROOT / name, copy / name)
+    return copy
+
+
+def break_views(checkout: Path, line: str) -> Path:
+    views = checkout / "greeter" / "views.py"
+    views.write_text(views.read_text() + line)
+    return views
+
+
+def run_greeter(checkout: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "greeter", "0", *args],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_a_syntax_error_is_the_students_line_and_one_sentence(checkout: Path) -> None:
+    views = break_views(checkout, SYNTAX_ERROR)
+    lineno = len(views.read_text().splitlines())
+    result = run_greeter(checkout)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f'  File "{views}", line {lineno}',
+        "    oops = print(",
+        "                ^",
+        "SyntaxError: '(' was never closed",
+        NOT_STARTING,
+    ]
+
+
+def test_a_failed_import_shows_only_the_frames_in_the_students_code(checkout: Path) -> None:
+    views = break_views(checkout, "import no_such_module_g10s\n")
+    lineno = len(views.read_text().splitlines())
+    result = run_greeter(checkout)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        "Traceback (most recent call last):",
+        f'  File "{views}", line {lineno}, in <module>',
+        "    import no_such_module_g10s",
+        "ModuleNotFoundError: No module named 'no_such_module_g10s'",
+        NOT_STARTING,
+    ]
+
+
+@pytest.mark.parametrize("mode", ["--reload", "--debug"])
+async def test_reload_waits_for_the_fix_and_serves_it(start_server: StartServer, checkout: Path, mode: str) -> None:
+    views = checkout / "greeter" / "views.py"
+    fixed = views.read_text()
+    break_views(checkout, SYNTAX_ERROR)
+    server = start_server([sys.executable, "-m", "greeter", "0", mode], GREETER_READY, cwd=checkout)
+    server.wait_for("waiting for a fix")
+    output = server.output()
+    assert "SyntaxError: '(' was never closed" in output
+    assert WAITING in output.splitlines()
+    for internal in ("Traceback", "multiprocessing", "click", "cli.py"):
+        assert internal not in output, output
+    assert server.process.poll() is None  # still there, watching
+    views.write_text(fixed.replace('"Hello World!"', '"Hello, fixed!"'))
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+        deadline = time.monotonic() + SERVED_WITHIN
+        while True:
+            try:
+                if (await http.get("/")).text == "Hello, fixed!":
+                    break
+            except httpx.TransportError:  # the socket listens; until a worker serves, nobody answers
+                pass
+            assert time.monotonic() < deadline, server.output()
+            await asyncio.sleep(0.05)
+    server.wait_for("greeter: the code starts now; serving it.")
+    assert server.stop() == 0
