@@ -6,6 +6,7 @@ greeter/flask_twin/guard.py is the same, synchronous.
 from __future__ import annotations
 
 from quart import Quart, Response, current_app, request
+from quart.debug import TEMPLATE as DEBUG_PAGE
 from quart.debug import traceback_response
 from werkzeug.exceptions import HTTPException
 
@@ -18,7 +19,9 @@ from greeter.settings import SERVED_HOSTS
 
 def init_app(app: Quart) -> None:
     """Refuse a missing, malformed or untrusted Host, and give every response the security headers."""
-    headers = security_headers(TEMPLATES_DIR)
+    # in debug mode Quart's traceback page is one of ours too: its inline <style> is allowed by its hash, read
+    # from the Quart installed, so the page is styled and the policy still allows nothing else
+    headers = security_headers(TEMPLATES_DIR, {"quart.debug.TEMPLATE": DEBUG_PAGE} if app.debug else None)
     trusted_hosts = app.config[SERVED_HOSTS]
     proxy_hops = app.config["PROXY_HOPS"]
 

@@ -25,23 +25,27 @@ UNBELIEVED_PROXY = (
 FORWARDED_HEADERS = ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix", "Forwarded")
 
 
-def inline_source_hashes(templates_dir: Path) -> dict[str, list[str]]:
-    """CSP hash sources of every inline style and script block in the templates, by tag."""
+def inline_source_hashes(templates_dir: Path, extra_pages: Mapping[str, str] | None = None) -> dict[str, list[str]]:
+    """CSP hash sources of every inline style and script block in the templates, by tag.
+
+    extra_pages: other templates by name, as text (in debug mode, Quart's traceback page).
+    """
     hashes: dict[str, list[str]] = {"style": [], "script": []}
-    for template in sorted(templates_dir.glob("*.html")):
-        for block in INLINE_BLOCK.finditer(template.read_text(encoding="utf-8")):
+    pages = {path.name: path.read_text(encoding="utf-8") for path in sorted(templates_dir.glob("*.html"))}
+    for name, text in {**pages, **(extra_pages or {})}.items():
+        for block in INLINE_BLOCK.finditer(text):
             source = block["source"]
             if "{{" in source or "{%" in source:
                 # a hash covers one fixed text; a block that changes per page would break the policy
-                raise ValueError(f"{template.name}: an inline <{block['tag']}> must not contain template code")
+                raise ValueError(f"{name}: an inline <{block['tag']}> must not contain template code")
             digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
             hashes[block["tag"]].append(f"'sha256-{digest}'")
     return hashes
 
 
-def security_headers(templates_dir: Path) -> Mapping[str, str]:
+def security_headers(templates_dir: Path, extra_pages: Mapping[str, str] | None = None) -> Mapping[str, str]:
     """The headers every response carries: no sniffing, no framing, no referrer, and only our own inline code."""
-    hashes = inline_source_hashes(templates_dir)
+    hashes = inline_source_hashes(templates_dir, extra_pages)
     policy = {
         "default-src": "'none'",  # whatever is not allowed below is refused
         "style-src": " ".join(hashes["style"]) or "'none'",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import BROWSER_TIMEOUT_MS, GREETER_READY, RUNNING_ON, StartServer, command_path
@@ -64,3 +65,32 @@ async def test_code_that_is_not_ours_is_blocked_and_reported(browser: Browser, s
     await page.wait_for_function("window.violations.length > 0", timeout=BROWSER_TIMEOUT_MS)
     assert await page.evaluate("window.injected === undefined")
     assert (await page.evaluate("window.violations"))[0].startswith("script-src")
+
+
+FAILING_APP = """
+from greeter import create_app
+
+app = create_app()
+
+
+@app.route("/fails")
+async def fails() -> str:
+    raise RuntimeError("a view that fails, on purpose")
+"""
+
+
+async def test_the_debug_traceback_page_is_styled_with_zero_violations(
+    browser: Browser, start_server: StartServer, tmp_path: Path
+) -> None:
+    (tmp_path / "failing_app.py").write_text(FAILING_APP)
+    argv = [command_path("hypercorn"), "--bind", "127.0.0.1:0", "failing_app:app"]
+    server = start_server(argv, RUNNING_ON, env={"GREETER_DEBUG": "true"}, cwd=tmp_path)
+    page, _ = await open_recording(browser)
+    response = await page.goto(server.base_url + "/fails", timeout=BROWSER_TIMEOUT_MS)
+    assert response is not None and response.status == 500
+    assert "content-security-policy" in await response.all_headers()
+    assert await page.locator("h1").first.inner_text() == "RuntimeError a view that fails, on purpose"
+    assert await page.evaluate("window.violations") == []
+    # Quart's page sets `pre { margin: 0 }`: a browser's own margin for <pre> is 1em, so the style was applied
+    margin = await page.locator("pre").first.evaluate("(pre) => getComputedStyle(pre).marginTop")
+    assert margin == "0px"
