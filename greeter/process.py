@@ -123,7 +123,7 @@ def init_app(app: Quart) -> None:
             logging.getLogger("hypercorn.error").info(state.served_line())
 
 
-def begin_shutdown(app: Quart, *, replaced: bool = False) -> None:
+def begin_shutdown(app: Quart, grace_seconds: float, *, replaced: bool = False) -> None:
     """Send every live stream its shutdown event now, before the server waits for open connections to end.
 
     replaced: a reload, whose event tells the page to reconnect (to the new worker) at once.
@@ -131,3 +131,6 @@ def begin_shutdown(app: Quart, *, replaced: bool = False) -> None:
     process = process_of(app)
     process.replaced = replaced
     process.ticker.close(RELOAD_EVENT if replaced else SHUTDOWN_EVENT)
+    # a stop that waits for requests says so at once: seconds of silence after Ctrl+C look like a hang
+    if not replaced and (line := process.state.stopping_line(grace_seconds)):
+        logging.getLogger("hypercorn.error").info(line)

@@ -81,6 +81,13 @@ class ProcessState:
             {"name": name, "read": self.template_reads[name], "rendered": self.template_renders[name]} for name in names
         ]
 
+    def stopping_line(self, grace_seconds: float) -> str | None:
+        """What the log says when a stop begins with requests still in flight; None when none are."""
+        if not self.in_flight:
+            return None
+        requests = "1 request" if self.in_flight == 1 else f"{self.in_flight} requests"
+        return f"greeter: stopping; waiting up to {grace_seconds:g} s for {requests} in flight."
+
     def served_line(self) -> str:
         """The serving log's last line."""
         requests = "1 request" if self.requests_served == 1 else f"{self.requests_served} requests"

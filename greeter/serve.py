@@ -180,6 +180,6 @@ async def _serve(config: Config, orders: Connection | None) -> None:
     async def shutdown_trigger() -> None:
         await stop.wait()
         # streams first: Hypercorn then waits for open connections, and a stream would hold one open
-        begin_shutdown(app, replaced=replaced)
+        begin_shutdown(app, config.graceful_timeout, replaced=replaced)
 
     await serve(app, config, shutdown_trigger=shutdown_trigger)

@@ -117,7 +117,7 @@ async def test_shutdown_event_ends_every_stream(serving: Quart) -> None:
     client = serving.test_client()
     async with client.request("/process/stream") as connection:
         await receive(connection)
-        begin_shutdown(serving)
+        begin_shutdown(serving, 5.0)
         for _ in range(100):  # ticks queued before the shutdown come first
             if await receive(connection) == SHUTDOWN_EVENT:
                 break
@@ -229,6 +229,18 @@ async def test_wait_maximum_is_a_setting() -> None:
 def test_served_line(served: int, seconds: float, line: str) -> None:
     state = ProcessState(pid=42, started_monotonic=time.monotonic() - seconds, requests_served=served)
     assert state.served_line() == f"greeter: process 42 {line}"
+
+
+@pytest.mark.parametrize(
+    ("in_flight", "line"),
+    [
+        (0, None),
+        (1, "greeter: stopping; waiting up to 5 s for 1 request in flight."),
+        (3, "greeter: stopping; waiting up to 5 s for 3 requests in flight."),
+    ],
+)
+def test_stopping_line(in_flight: int, line: str | None) -> None:
+    assert ProcessState(in_flight=in_flight).stopping_line(5.0) == line
 
 
 TEMPLATE_ROW = re.compile(r"<tr><td>([\w.]+)</td><td>(\d+)</td><td>(\d+)</td></tr>")

@@ -45,6 +45,8 @@ async def test_sigterm_lets_twenty_requests_in_flight_finish(greeter_server: Ser
         waits = [asyncio.create_task(http.get("/wait/2")) for _ in range(20)]
         await wait_until_in_flight(http, 20)
         greeter_server.send(signal.SIGTERM)
+        # said at once, not after seconds of silence that look like a hang (graceful_timeout is 5 s)
+        greeter_server.wait_for(r"greeter: stopping; waiting up to 5 s for 20 requests in flight\.", timeout=1.5)
         responses = await asyncio.gather(*waits)
     assert [response.status_code for response in responses] == [200] * 20
     assert greeter_server.stop() == 0
