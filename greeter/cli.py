@@ -10,8 +10,9 @@ import os
 import re
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 
@@ -157,6 +158,28 @@ class WholeNumber(click.ParamType[int, object]):
         self.fail(f"must be a whole number, {self.minimum} or more, not {str(value)!r}", param, ctx)
 
 
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def where_to_listen(command: Command) -> Command:
+    """[PORT], --port and --host: the same words for greeter and greeter twin."""
+    for decorator in (
+        click.option(
+            "--host", default="127.0.0.1", show_default=True, help="Address to listen on; 0.0.0.0 for all interfaces."
+        ),
+        click.option(
+            "--port",
+            "port_option",
+            envvar="GREETER_PORT",
+            metavar="PORT",
+            help="Port to serve on (also GREETER_PORT); 0: any free port.",
+        ),
+        click.argument("port_argument", metavar="[PORT]", required=False),
+    ):
+        command = decorator(command)
+    return command
+
+
 @click.group(cls=ServeByDefault, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="greeter")
 def cli() -> None:
@@ -167,17 +190,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("port_argument", metavar="[PORT]", required=False)
-@click.option(
-    "--port",
-    "port_option",
-    envvar="GREETER_PORT",
-    metavar="PORT",
-    help="Port to serve on (also GREETER_PORT); 0: any free port.",
-)
-@click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address to listen on; 0.0.0.0 for all interfaces."
-)
+@where_to_listen
 @click.option(
     "--socket",
     "socket_path",
@@ -346,17 +359,7 @@ def _asked_port(port_argument: str | None, port_option: str | None) -> int | Non
 
 
 @cli.command()
-@click.argument("port_argument", metavar="[PORT]", required=False)
-@click.option(
-    "--port",
-    "port_option",
-    envvar="GREETER_PORT",
-    metavar="PORT",
-    help="Port to serve on (also GREETER_PORT); 0: any free port.",
-)
-@click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address to listen on; 0.0.0.0 for all interfaces."
-)
+@where_to_listen
 def twin(port_argument: str | None, port_option: str | None, host: str) -> None:
     """Serve the Flask twin, as `flask run` does (Werkzeug's development server), on greeter's port: your UID."""
     from greeter.flask_twin import create_flask_app

@@ -115,6 +115,21 @@ def command_path(name: str) -> str:
     return str(path) if path.exists() else name
 
 
+GREETER_RUN_TIMEOUT = 30
+
+
+def run_greeter(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The `greeter` command run to its end, as a person types it, its output kept."""
+    return subprocess.run(
+        [command_path("greeter"), *args],
+        capture_output=True,
+        text=True,
+        timeout=GREETER_RUN_TIMEOUT,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
+
+
 def require_tool(name: str, install_hint: str) -> str:
     """The path of an outside tool; without it, skip locally (saying what to install) and fail under CI."""
     path = shutil.which(name)

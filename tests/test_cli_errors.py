@@ -13,20 +13,9 @@ from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from conftest import Server, command_path
+from conftest import Server, command_path, run_greeter
 
 RUN_TIMEOUT = 30
-
-
-def run_greeter(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [command_path("greeter"), *args],
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def assert_one_sentence(result: subprocess.CompletedProcess[str], exit_status: int, words: str) -> None:

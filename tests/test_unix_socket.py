@@ -27,6 +27,7 @@ from conftest import (
     as_user,
     command_lines_in_session,
     command_path,
+    run_greeter,
     student_socket_folder,
     unix_account,
 )
@@ -43,17 +44,6 @@ def over_socket(path: Path) -> httpx.AsyncClient:
     """A client that reaches the server through its socket; it asks for http://localhost/, as the proxy does."""
     return httpx.AsyncClient(
         transport=httpx.AsyncHTTPTransport(uds=str(path)), base_url="http://localhost", timeout=HTTP_TIMEOUT
-    )
-
-
-def run_greeter(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [command_path("greeter"), *args],
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
     )
 
 
