@@ -93,10 +93,13 @@ def _in_use_by(port: int) -> str:
     if holder is not None and holder.uid != os.getuid():
         return " by another user's program; run `greeter 0` for any free port."
     if holder is not None and holder.pids:
-        pids = ", ".join(f"{pid} ({name})" for pid, name in zip(holder.pids, holder.names, strict=True))
-        kill = " ".join(str(pid) for pid in holder.pids)
+        named = [f"{pid} ({name})" for pid, name in zip(holder.pids, holder.names, strict=True)]
+        processes = "process " + named[0] if len(named) == 1 else f"processes {', '.join(named[:-1])} and {named[-1]}"
+        # a greeter's workers stop, gracefully, with the greeter that started them: it is the one to stop
+        leaders = [pid for pid, name in zip(holder.pids, holder.names, strict=True) if "worker" not in name]
+        kill = " ".join(str(pid) for pid in leaders or holder.pids)
         return (
-            f" by your own process {pids}, most likely a greeter you started earlier and left running; stop it"
+            f" by your own {processes}, most likely a greeter you started earlier and left running; stop it"
             f" (Ctrl+C in its terminal, or `kill {kill}`), or run `greeter 0` for any free port."
         )
     return (

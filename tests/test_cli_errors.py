@@ -13,7 +13,7 @@ from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from conftest import Server, command_path, run_greeter
+from conftest import GREETER_READY, Server, StartServer, command_lines_in_session, command_path, run_greeter
 
 RUN_TIMEOUT = 30
 
@@ -70,6 +70,20 @@ def test_port_in_use_by_your_earlier_greeter_names_it(greeter_server: Server) ->
         f" started earlier and left running; stop it (Ctrl+C in its terminal, or `kill {pid}`),"
         f" or run `{command_path('greeter')} 0` for any free port.",
     )
+
+
+def test_port_in_use_by_your_earlier_reloading_greeter_names_both(start_server: StartServer) -> None:
+    server = start_server([command_path("greeter"), "0", "--reload"], GREETER_READY)
+    port, pid = server.address[1], server.process.pid
+    server.wait_for(r"reloading when a file changes")
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while f"({port})" not in " ".join(command_lines_in_session(pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)  # its worker, which holds the socket too, is named once it runs
+    result = run_greeter(str(port))
+    # two processes, said as two; stopping the first stops its worker gracefully, so only it is to be killed
+    assert_one_sentence(result, 1, f"is already in use by your own processes {pid} (greeter) and ")
+    assert "(greeter worker)" in result.stderr
+    assert f"`kill {pid}`" in result.stderr
 
 
 def test_a_name_that_does_not_resolve_exits_1() -> None:
