@@ -403,6 +403,46 @@ def apache_logging(log_dir: Path) -> str:
     return "\n".join([f"Define APACHE_LOG_DIR {log_dir}", *formats])
 
 
+APACHE_MODULES = Path("/usr/lib/apache2/modules")
+
+
+def apache_main_config(folder: Path, modules: list[str]) -> str:
+    """The top of a minimal httpd.conf in the test's folder: the modules a site needs, and, as on Debian, workers
+    that run as www-data when root starts Apache. The test adds its Listen lines and includes the site."""
+    loads = "\n".join(f"LoadModule {name}_module {APACHE_MODULES}/mod_{name}.so" for name in modules)
+    user = "User www-data\nGroup www-data" if os.geteuid() == 0 else ""
+    return f"""
+ServerRoot {folder}
+ServerName 127.0.0.1
+PidFile {folder}/httpd.pid
+DefaultRuntimeDir {folder}
+ErrorLog /dev/stderr
+LogLevel notice
+{user}
+{loads}
+"""
+
+
+def nginx_main_config(folder: Path, site: Path) -> str:
+    """A minimal nginx.conf in the test's folder around one site file; workers as www-data when root starts it."""
+    temp_paths = "\n".join(
+        f"    {kind}_temp_path {folder}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    user = "user www-data;" if os.geteuid() == 0 else ""
+    return f"""
+{user}
+daemon off;
+pid {folder}/nginx.pid;
+error_log stderr notice;
+events {{}}
+http {{
+    access_log off;
+{temp_paths}
+    include {site};
+}}
+"""
+
+
 def wait_for_log_line(log: Path, pattern: str) -> str:
     """The first line of the log that matches: Apache writes it just after it answers, so it may come late."""
     deadline = time.monotonic() + LOG_TIMEOUT

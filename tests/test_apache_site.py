@@ -6,7 +6,6 @@ greeter.service starts it (`--host 127.0.0.1 --proxy-hops 1`, GREETER_TRUSTED_HO
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -18,13 +17,14 @@ from conftest import (
     Certificate,
     StartServer,
     apache_logging,
+    apache_main_config,
     client_from_elsewhere,
     command_path,
     free_port,
     require_tool,
     wait_for_log_line,
 )
-from test_course_server import MODULES, SHIPPED_CERT, SHIPPED_KEY, shipped_with
+from test_course_server import SHIPPED_CERT, SHIPPED_KEY, shipped_with
 
 SITE = REPO_ROOT / "deploy" / "apache" / "greeter-site.conf"
 SITE_NAME = "greeter.example.org"
@@ -54,15 +54,7 @@ async def test_the_site_serves_greeter_over_https_and_redirects_http(
     )
     (folder / "greeter.conf").write_text(site)
     modules = ["mpm_event", "authz_core", "alias", "headers", "ssl", "proxy", "proxy_http"]
-    loads = "\n".join(f"LoadModule {name}_module {MODULES}/mod_{name}.so" for name in modules)
-    user = "User www-data\nGroup www-data" if os.geteuid() == 0 else ""
-    (folder / "httpd.conf").write_text(f"""
-ServerRoot {folder}
-PidFile {folder}/httpd.pid
-DefaultRuntimeDir {folder}
-ErrorLog /dev/stderr
-{user}
-{loads}
+    (folder / "httpd.conf").write_text(f"""{apache_main_config(folder, modules)}
 {apache_logging(folder / "log")}
 Define GREETER_BACKEND {greeter.host_port}
 Listen 127.0.0.1:{http_port}

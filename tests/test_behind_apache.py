@@ -7,7 +7,6 @@ Under /~<user>/greeter/ over HTTPS, the course server: test_course_server.py; th
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from conftest import (
     Certificate,
     Server,
     StartServer,
+    apache_main_config,
     assert_stream_is_not_buffered,
     client_from_elsewhere,
     command_path,
@@ -31,7 +31,6 @@ from conftest import (
 )
 
 DEPLOY = REPO_ROOT / "deploy" / "apache"
-MODULES = "/usr/lib/apache2/modules"
 TICK_SECONDS = "0.2"
 PAGES = {
     "/": "Hello World!",
@@ -57,19 +56,8 @@ def apache_config(folder: Path, ports: dict[str, int], site_backends: dict[str, 
     """A minimal httpd.conf around the deploy files: only what they need, logs in the test's folder."""
     modules = ["mpm_event", "authz_core", "headers", "proxy", "proxy_http", "proxy_balancer"]
     modules += ["slotmem_shm", "lbmethod_byrequests"]
-    loads = "\n".join(f"LoadModule {name}_module {MODULES}/mod_{name}.so" for name in modules)
     defines = "\n".join(f"Define {name} {value}" for name, value in site_backends.items())
-    # as root, Apache must hand its workers to an unprivileged user
-    user = "User www-data\nGroup www-data" if os.geteuid() == 0 else ""
-    return f"""
-ServerRoot {folder}
-ServerName 127.0.0.1
-PidFile {folder}/httpd.pid
-DefaultRuntimeDir {folder}
-ErrorLog /dev/stderr
-LogLevel notice
-{user}
-{loads}
+    return f"""{apache_main_config(folder, modules)}
 {defines}
 Listen 127.0.0.1:{ports["root"]}
 Listen 127.0.0.1:{ports["balanced"]}

@@ -5,7 +5,6 @@ The file is used as shipped, but for its two addresses: the port nginx listens o
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from conftest import (
     client_from_elsewhere,
     command_path,
     free_port,
+    nginx_main_config,
     require_tool,
 )
 
@@ -54,22 +54,7 @@ def site(start_module_server: StartServer, tmp_path_factory: pytest.TempPathFact
         "server 127.0.0.1:2001;", f"server {backend.host_port};"
     )
     (folder / "greeter.conf").write_text(site_conf)
-    temp_paths = "\n".join(
-        f"    {kind}_temp_path {folder}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    user = "user www-data;" if os.geteuid() == 0 else ""
-    (folder / "nginx.conf").write_text(f"""
-{user}
-daemon off;
-pid {folder}/nginx.pid;
-error_log stderr notice;
-events {{}}
-http {{
-    access_log off;
-{temp_paths}
-    include {folder}/greeter.conf;
-}}
-""")
+    (folder / "nginx.conf").write_text(nginx_main_config(folder, folder / "greeter.conf"))
     start_module_server([nginx, "-c", str(folder / "nginx.conf"), "-p", str(folder)], "start worker process")
     return Site(root=f"http://127.0.0.1:{port}", prefixed=f"http://127.0.0.1:{port}{PREFIX}", backend=backend)
 

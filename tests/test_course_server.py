@@ -8,7 +8,6 @@ on Debian, so the file permissions are really what lets them in and keeps other 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,11 +26,13 @@ from conftest import (
     Server,
     StartServer,
     apache_logging,
+    apache_main_config,
     as_user,
     assert_stream_is_not_buffered,
     client_from_elsewhere,
     command_path,
     free_port,
+    nginx_main_config,
     require_tool,
     student_socket_folder,
     unix_account,
@@ -41,7 +42,6 @@ from test_unix_socket import connect_as
 
 APACHE_FILE = REPO_ROOT / "deploy" / "apache" / "greeter-course.conf"
 NGINX_FILE = REPO_ROOT / "deploy" / "nginx" / "greeter-course.conf"
-MODULES = "/usr/lib/apache2/modules"
 SHIPPED_FOLDER = "/srv/greeter-sockets"
 SHIPPED_CERT = "/etc/ssl/certs/ssl-cert-snakeoil.pem"
 SHIPPED_KEY = "/etc/ssl/private/ssl-cert-snakeoil.key"
@@ -115,18 +115,8 @@ def apache(
     )
     (folder / "greeter-course.conf").write_text(site)
     modules = ["mpm_event", "authz_core", "headers", "ssl", "rewrite", "proxy", "proxy_http"]
-    loads = "\n".join(f"LoadModule {name}_module {MODULES}/mod_{name}.so" for name in modules)
     # as on Debian: root starts Apache, its workers (which connect to the sockets) run as www-data
-    user = "User www-data\nGroup www-data" if os.geteuid() == 0 else ""
-    (folder / "httpd.conf").write_text(f"""
-ServerRoot {folder}
-ServerName 127.0.0.1
-PidFile {folder}/httpd.pid
-DefaultRuntimeDir {folder}
-ErrorLog /dev/stderr
-LogLevel notice
-{user}
-{loads}
+    (folder / "httpd.conf").write_text(f"""{apache_main_config(folder, modules)}
 {apache_logging(folder / "log")}
 Listen 127.0.0.1:{http_port}
 Listen 127.0.0.1:{https_port}
@@ -155,22 +145,7 @@ def nginx(
         },
     )
     (folder / "greeter-course.conf").write_text(site)
-    temp_paths = "\n".join(
-        f"    {kind}_temp_path {folder}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    user = "user www-data;" if os.geteuid() == 0 else ""
-    (folder / "nginx.conf").write_text(f"""
-{user}
-daemon off;
-pid {folder}/nginx.pid;
-error_log stderr notice;
-events {{}}
-http {{
-    access_log off;
-{temp_paths}
-    include {folder}/greeter-course.conf;
-}}
-""")
+    (folder / "nginx.conf").write_text(nginx_main_config(folder, folder / "greeter-course.conf"))
     start_module_server([binary, "-c", str(folder / "nginx.conf"), "-p", str(folder)], "start worker process")
     return WebServer(https=f"https://localhost:{https_port}", http=f"http://127.0.0.1:{http_port}")
 
