@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from greeter.app_on_first_use import AppOnFirstUse
+from greeter.plumbing.app_on_first_use import AppOnFirstUse
 
 if TYPE_CHECKING:
     from quart import Quart
@@ -18,11 +18,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     from quart import Quart
 
     from greeter import guard, process, views
-    from greeter.asgi_connection import LeanHTTPConnection
-    from greeter.proxy import trust_proxies
-    from greeter.resources import TEMPLATES_DIR
-    from greeter.settings import configure
-    from greeter.template_context import drop_flask_default_processors
+    from greeter.plumbing.asgi_connection import LeanHTTPConnection
+    from greeter.plumbing.proxy import trust_proxies
+    from greeter.plumbing.template_context import drop_flask_default_processors
+    from greeter.shared.paths import TEMPLATES_DIR
+    from greeter.shared.settings import configure
 
     app = Quart(__name__, template_folder=str(TEMPLATES_DIR))
     app.asgi_http_class = LeanHTTPConnection  # Quart's request handling, with less plumbing around it

@@ -10,11 +10,11 @@ from quart.debug import TEMPLATE as DEBUG_PAGE
 from quart.debug import traceback_response
 from werkzeug.exceptions import HTTPException
 
-from greeter.asgi_connection import add_to_every_response
+from greeter.plumbing.asgi_connection import add_to_every_response
 from greeter.process import PLAIN_TEXT
-from greeter.resources import TEMPLATES_DIR
-from greeter.security import came_through_unbelieved_proxy, host_problem, refusal_log_line, security_headers
-from greeter.settings import SERVED_HOSTS
+from greeter.shared.paths import TEMPLATES_DIR
+from greeter.shared.security import came_through_unbelieved_proxy, host_problem, refusal_log_line, security_headers
+from greeter.shared.settings import SERVED_HOSTS
 
 
 def init_app(app: Quart) -> None:
@@ -35,7 +35,7 @@ def init_app(app: Quart) -> None:
         app.logger.warning(refusal_log_line(request.method, request.path, problem))
         return problem, 400, {"Content-Type": PLAIN_TEXT}
 
-    # added where each response starts (greeter/asgi_connection.py), encoded once: every answer Quart sends
+    # added where each response starts (greeter/plumbing/asgi_connection.py), encoded once: every answer Quart sends
     # carries them, 404, 405, redirects and error pages included, as the twin's after_request does
     add_to_every_response(app, headers.items())
 

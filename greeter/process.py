@@ -15,9 +15,9 @@ from jinja2 import Template
 from quart import Blueprint, Quart, Response, current_app, render_template, request, url_for
 from quart.signals import before_render_template
 
-from greeter.process_state import ProcessState, count_template_reads, describe_event_loop
+from greeter.shared.process_state import ProcessState, count_template_reads, describe_event_loop
+from greeter.shared.wait_time import WaitError, parse_wait_seconds, waited
 from greeter.ticker import RELOAD_EVENT, SHUTDOWN_EVENT, Ticker
-from greeter.wait_time import WaitError, parse_wait_seconds, waited
 
 bp = Blueprint("process", __name__)
 PLAIN_TEXT = "text/plain; charset=utf-8"

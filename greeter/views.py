@@ -1,4 +1,5 @@
-"""The greeting routes, async. greeter/flask_twin/views.py has the same views, synchronous."""
+"""The greeting routes, async: yours to edit, to change a page or add one. greeter/flask_twin/views.py has the same
+views, synchronous (docs/students.md: add a page to both)."""
 
 from __future__ import annotations
 

@@ -33,6 +33,8 @@ from greeter import create_app
 from greeter.flask_twin import create_flask_app
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DOCS = REPO_ROOT / "docs"  # one page per reader; the README links each
+
 BIN_DIR = Path(sys.executable).parent  # the console scripts of the environment running the tests
 STARTUP_TIMEOUT = 20.0
 STOP_TIMEOUT = 15.0

@@ -78,7 +78,7 @@ Include {folder}/greeter.conf
         other = await client.get(f"{at}/")
         assert other.status_code == 400
         assert f"'localhost:{https_port}'" in other.text
-    # the README: "Apache's /var/log/apache2/access.log has every request", both sites' (Debian's log formats)
+    # docs/production.md: "Apache's /var/log/apache2/access.log has every request", both sites' (Debian's log formats)
     access_log = folder / "log" / "access.log"
     for request in ('"GET /hello/ HTTP/1.1" 301 ', '"GET /process/ HTTP/1.1" 200 ', '"GET / HTTP/1.1" 400 '):
         assert wait_for_log_line(access_log, re.escape(request)).startswith(f"{CLIENT_ADDRESS} - - [")

@@ -1,4 +1,4 @@
-"""greeter/asgi_connection.py, path by path, driven as a server drives it: ASGI messages in, ASGI messages out.
+"""greeter/plumbing/asgi_connection.py, path by path, driven as a server drives it: ASGI messages in, ASGI messages out.
 
 Each test builds a small Quart app on the lean connection class (and greeter's own app where it matters), feeds
 it the messages a server would, and checks what it sends back: the request still goes through Quart whole.
@@ -15,7 +15,7 @@ import pytest
 from quart import Quart, Response, request
 
 from greeter import create_app
-from greeter.asgi_connection import LeanHTTPConnection, add_to_every_response
+from greeter.plumbing.asgi_connection import LeanHTTPConnection, add_to_every_response
 
 STEP_TIMEOUT = 5.0
 SECURITY_HEADER = ("X-Frame-Options", "DENY")

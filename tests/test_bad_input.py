@@ -1,5 +1,5 @@
 """Bad input and faults against the real server: each gets a clear 4xx or a closed connection, never a traceback,
-and the server goes on serving a normal request right after. The README's reliability table lists these cases."""
+and the server goes on serving a normal request right after. docs/serving.md's reliability table lists these cases."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pytest
 from conftest import GREETER_READY, Server, StartServer, command_path, require_tool
 
-from greeter.bench.wrk import parse_wrk
-from greeter.resources import HYPERCORN_TOML
+from greeter.shared.paths import HYPERCORN_TOML
+from greeter.tools.bench.wrk import parse_wrk
 
 KEEP_ALIVE_TIMEOUT = 2  # seconds: the slow-client case waits for it, so the test config makes it short
 SOCKET_TIMEOUT = 10.0

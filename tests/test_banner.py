@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from greeter.banner import Listening, banner_lines, reachable_name, url_for
-from greeter.machine_addresses import addresses_from_ip_output
+from greeter.server.banner import Listening, banner_lines, reachable_name, url_for
+from greeter.server.machine_addresses import addresses_from_ip_output
 
 UID_PORT = "port 6543 is your UID, as the course asks: on a shared server, everyone has a port of their own"
 LOCAL = Listening(

@@ -1,4 +1,4 @@
-"""Production mode: a real Apache httpd on loopback relays to Hypercorn, with the config files the README shows.
+"""Production mode: a real Apache httpd on loopback relays to Hypercorn, with the config files docs/production.md links.
 
 Two sites on one Apache: deploy/apache/greeter-root.conf at the root, and greeter-balancer.conf in front of two
 greeter servers. Clients connect from 127.0.0.2, so the client's address and Apache's (127.0.0.1) differ.

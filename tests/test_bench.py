@@ -8,19 +8,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import GREETER_READY, StartServer, command_path, require_tool
 
-from greeter.bench import rss
-from greeter.bench.cpu import tree_cpu_seconds
-from greeter.bench.in_process import run_in_process
-from greeter.bench.rss import worker_rss_bytes
-from greeter.bench.viewers import watch
-from greeter.bench.wrk import parse_wrk
+from greeter.tools.bench.in_process import run_in_process
+from greeter.tools.bench.viewers import watch
+from greeter.tools.bench.wrk import parse_wrk
 
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:8101/
   2 threads and 50 connections
@@ -60,54 +55,6 @@ def test_wrk_figures_without_errors() -> None:
 def test_wrk_output_it_cannot_read() -> None:
     with pytest.raises(ValueError, match="Requests/sec"):
         parse_wrk("unable to connect to 127.0.0.1:1 Connection refused")
-
-
-def test_a_thread_that_ends_while_its_children_are_read_is_skipped(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # a threaded server's request thread ends between the listing of /proc/PID/task and the read of its file
-    tasks = tmp_path / "42" / "task"
-    (tasks / "42").mkdir(parents=True)
-    (tasks / "42" / "children").write_text("")
-    (tasks / "43").mkdir()
-    (tasks / "43" / "children").write_text("7")
-    (tmp_path / "42" / "status").write_text("VmRSS:\t  1000 kB\n")
-    read_text = Path.read_text
-
-    def thread_43_ends_first(path: Path, *args: Any, **kwargs: Any) -> str:
-        if path.parent.name == "43":
-            raise FileNotFoundError(path)
-        return read_text(path, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "read_text", thread_43_ends_first)
-    monkeypatch.setattr(rss, "PROC", tmp_path)
-    assert worker_rss_bytes(42) == 1_024_000
-
-
-def test_the_rss_of_a_process_and_of_its_worker() -> None:
-    assert 10_000_000 < worker_rss_bytes(os.getpid()) < 2_000_000_000
-    sleeper = "import time; print('started', flush=True); time.sleep(30)"
-    with subprocess.Popen([sys.executable, "-c", sleeper], stdout=subprocess.PIPE) as child:
-        try:
-            assert child.stdout is not None and child.stdout.readline() == b"started\n"  # done growing
-            # a process with a child reports the child's: the worker, not a supervisor
-            assert worker_rss_bytes(os.getpid()) == worker_rss_bytes(child.pid) > 0
-        finally:
-            child.kill()
-
-
-def test_the_cpu_time_of_a_process_tree_counts_its_children() -> None:
-    spinner = "import time; print('started', flush=True); end = time.process_time() + 0.5\nwhile time.process_time() < end: pass\nprint('spun', flush=True); time.sleep(30)"  # noqa: E501
-    with subprocess.Popen([sys.executable, "-c", spinner], stdout=subprocess.PIPE) as child:
-        try:
-            assert child.stdout is not None and child.stdout.readline() == b"started\n"
-            before = tree_cpu_seconds(os.getpid())
-            assert child.stdout.readline() == b"spun\n"
-            spent = tree_cpu_seconds(os.getpid()) - before
-            assert 0.4 <= spent < 5, spent  # the child's half second is in its parent's tree
-            assert tree_cpu_seconds(child.pid) >= 0.5
-        finally:
-            child.kill()
 
 
 def test_in_process_every_app_answers_every_route() -> None:
@@ -189,8 +136,8 @@ def test_bench_without_wrk_says_how_to_install_it(tmp_path: os.PathLike[str]) ->
 
 @pytest.mark.parametrize("step", ["before", "lean-connection", "no-thread-per-page", "greeter"])
 async def test_each_step_of_the_changes_is_greeter_with_its_headers(step: str) -> None:
-    from greeter.asgi_connection import LeanHTTPConnection
-    from greeter.bench.changes import greeter_at
+    from greeter.plumbing.asgi_connection import LeanHTTPConnection
+    from greeter.tools.bench.lean_request_path import greeter_at
 
     app = greeter_at(step)
     assert (app.asgi_http_class is LeanHTTPConnection) == (step != "before")

@@ -27,7 +27,7 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from quart import Quart, request
 
-from greeter.serve import listen
+from greeter.server.listen import listen
 
 SLEEP = 1.5  # seconds each slow view takes: far longer than sending a few requests on loopback
 CONCURRENT = 3

@@ -77,7 +77,7 @@ def test_port_in_use_by_your_earlier_reloading_greeter_names_both(start_server: 
     port, pid = server.address[1], server.process.pid
     server.wait_for(r"reloading when a file changes")
     deadline = time.monotonic() + RUN_TIMEOUT
-    while f"({port})" not in " ".join(command_lines_in_session(pid)) and time.monotonic() < deadline:
+    while f"(port {port})" not in " ".join(command_lines_in_session(pid)) and time.monotonic() < deadline:
         time.sleep(0.05)  # its worker, which holds the socket too, is named once it runs
     result = run_greeter(str(port))
     # two processes, said as two; stopping the first stops its worker gracefully, so only it is to be killed

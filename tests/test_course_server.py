@@ -2,7 +2,7 @@
 
 deploy/apache/greeter-course.conf and deploy/nginx/greeter-course.conf, as shipped but for their addresses,
 certificate and socket folder, run in front of three greeters started by three real accounts (g11ann, g11bob,
-g11cat), each in the socket folder the README has the admin make. The web servers' workers run as www-data, as
+g11cat), each in the socket folder docs/production.md has the admin make. The web servers' workers run as www-data, as
 on Debian, so the file permissions are really what lets them in and keeps other students out.
 """
 
@@ -77,7 +77,7 @@ def course(start_module_server: StartServer, socket_folders: Path) -> Course:
     for name in STUDENTS:
         user = unix_account(name)
         sockets[user] = student_socket_folder(socket_folders, user) / "greeter.sock"
-        # exactly what the README has each student type, as that student
+        # exactly what docs/production.md has each student type, as that student
         argv = as_user(user, [command_path("greeter"), "--socket", str(sockets[user])])
         env = {"GREETER_PROCESS_TICK_SECONDS": "0.2"}
         if user == FULL:  # its live stream answers greeter's own 503, which the web server must pass on as it is
@@ -251,7 +251,7 @@ def test_another_local_user_cannot_reach_a_students_socket(course: Course) -> No
 
 
 async def test_apache_logs_every_request_in_its_access_log(apache: WebServer, browser_like: httpx.AsyncClient) -> None:
-    # the README names /var/log/apache2/access.log: the site file's own CustomLog, in ${APACHE_LOG_DIR}
+    # docs/production.md names /var/log/apache2/access.log: the site file's own CustomLog, in ${APACHE_LOG_DIR}
     assert (await browser_like.get(f"{apache.https}/~g11ann/greeter/hello/Logged")).status_code == 200
     assert (await browser_like.get(f"{apache.https}/~{NOT_RUNNING}/greeter/logged")).status_code == 503
     assert (await browser_like.get(f"{apache.http}/~g11ann/greeter/logged")).status_code == 301

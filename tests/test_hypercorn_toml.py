@@ -8,8 +8,13 @@ from pathlib import Path
 import pytest
 from hypercorn.config import Config
 
-from greeter.hypercorn_config import ConfigError, is_hypercorn_setting, load_hypercorn_config, unknown_config_keys
-from greeter.resources import HYPERCORN_TOML
+from greeter.server.hypercorn_config import (
+    ConfigError,
+    is_hypercorn_setting,
+    load_hypercorn_config,
+    unknown_config_keys,
+)
+from greeter.shared.paths import HYPERCORN_TOML
 
 
 def test_every_key_is_a_hypercorn_setting() -> None:

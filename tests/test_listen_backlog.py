@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import GREETER_READY, REPO_ROOT, RUNNING_ON, StartServer, command_path, require_tool
 
-from greeter.limits import listen_backlog
+from greeter.server.limits import listen_backlog
 
 SOMAXCONN = Path("/proc/sys/net/core/somaxconn")
 

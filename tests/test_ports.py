@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from greeter.ports import PortError, parse_port, port_for_uid, port_reason
+from greeter.server.ports import PortError, parse_port, port_for_uid, port_reason
 
 
 @pytest.mark.parametrize("uid", [1024, 1942, 6543, 65535])

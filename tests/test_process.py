@@ -20,7 +20,7 @@ from quart.typing import TestHTTPConnectionProtocol as HTTPConnection
 
 from greeter import create_app
 from greeter.process import begin_shutdown, process_of
-from greeter.process_state import ProcessState
+from greeter.shared.process_state import ProcessState
 from greeter.ticker import SHUTDOWN_EVENT
 
 STEP_TIMEOUT = 5.0

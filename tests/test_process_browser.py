@@ -9,7 +9,8 @@ from pathlib import Path
 from conftest import BROWSER_TIMEOUT_MS, REPO_ROOT, Server
 from playwright.async_api import Browser, ConsoleMessage, Error
 
-# set GREETER_SCREENSHOTS=1 to refresh the README's picture; otherwise the screenshot stays in the test's folder
+# set GREETER_SCREENSHOTS=1 to refresh the README's picture (docs/process-page.png); otherwise the screenshot
+# stays in the test's folder
 README_SCREENSHOT = REPO_ROOT / "docs" / "process-page.png"
 
 

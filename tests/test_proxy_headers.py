@@ -9,7 +9,7 @@ import pytest
 from conftest import Fetch, fetcher
 
 from greeter import create_app
-from greeter.proxy import trusted_value
+from greeter.plumbing.proxy import trusted_value
 
 FORWARDED = {
     "X-Forwarded-For": "198.51.100.66, 203.0.113.7",  # a value the client forged, then what the proxy saw

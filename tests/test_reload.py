@@ -65,7 +65,7 @@ async def served_within(http: httpx.AsyncClient, path: str, text: str, seconds: 
     while time.monotonic() - started < seconds:
         if text in (await http.get(path)).text:
             took = time.monotonic() - started
-            print(f"an edit served in {took:.2f} s: {text!r} on {path}")  # the README quotes these (pytest -s)
+            print(f"an edit served in {took:.2f} s: {text!r} on {path}")  # docs/students.md quotes these (pytest -s)
             return took
         await asyncio.sleep(0.02)
     pytest.fail(f"{path} did not say {text!r} within {seconds} s of the edit")
@@ -214,7 +214,7 @@ async def test_the_code_served_is_the_installed_one_wherever_you_start(
         edit(checkout / "greeter" / "views.py", '"Hello World!"', '"Hello, installed copy!"')
         await served_within(http, "/", "Hello, installed copy!")  # the reloaded worker too
     assert server.stop() == 0
-    # without --reload an installed copy is what a service runs on purpose (README, Production): no warning
+    # without --reload an installed copy is what a service runs on purpose (docs/production.md): no warning
     quiet = start_greeter(start_server, checkout, cwd=elsewhere)
     async with httpx.AsyncClient(base_url=quiet.base_url, timeout=HTTP_TIMEOUT) as http:
         assert (await http.get("/")).text == "Hello, installed copy!"

@@ -7,9 +7,17 @@ from pathlib import Path
 
 from conftest import REPO_ROOT
 
-from greeter.checkout import enclosing_checkout, other_copy_warning
-from greeter.reloader import Watched, Watcher, changed_files, describe_change, served_sources, stamps
-from greeter.resources import PACKAGE_DIR, TEMPLATES_DIR
+from greeter.server.reloader import (
+    Watched,
+    Watcher,
+    changed_files,
+    describe_change,
+    enclosing_checkout,
+    other_copy_warning,
+    served_sources,
+    stamps,
+)
+from greeter.shared.paths import PACKAGE_DIR, TEMPLATES_DIR
 
 
 def test_it_watches_the_package_and_the_templates_actually_imported() -> None:

@@ -12,11 +12,11 @@ from quart import Quart
 from quart.testing import QuartClient
 
 from greeter import create_app
-from greeter.comparison.corpus import load_corpus
-from greeter.comparison.in_process import fetch_from_flask, fetch_from_quart
 from greeter.flask_twin import create_flask_app
-from greeter.resources import TEMPLATES_DIR
-from greeter.security import inline_source_hashes, security_headers
+from greeter.shared.paths import TEMPLATES_DIR
+from greeter.shared.security import inline_source_hashes, security_headers
+from greeter.tools.compare.corpus import load_corpus
+from greeter.tools.compare.in_process import fetch_from_flask, fetch_from_quart
 
 CORPUS_TIMEOUT = 10.0
 EXPECTED = security_headers(TEMPLATES_DIR)

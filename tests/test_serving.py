@@ -23,7 +23,7 @@ from conftest import (
     read_figures,
 )
 
-from greeter.resources import HYPERCORN_TOML
+from greeter.shared.paths import HYPERCORN_TOML
 
 HTTP_TIMEOUT = 10.0
 HAIL = b"<h1>Hail</h1>\n<p>Greetings and Felicitations, <em>honored</em> guest!</p>"
@@ -148,12 +148,13 @@ def test_the_twin_follows_greeters_port_rules(tmp_path: Path) -> None:
 # a stop signal between the banner and the event loop's own handlers: raised exactly in that window
 STOP_IN_THE_WINDOW = """
 import os, signal, sys
-from greeter.hypercorn_config import load_hypercorn_config
-from greeter.resources import HYPERCORN_TOML
-from greeter.serve import EarlyStop, hand_over, listen, serve_worker
-from greeter.supervisor import run
+from greeter.server.hypercorn_config import load_hypercorn_config
+from greeter.shared.paths import HYPERCORN_TOML
+from greeter.server.listen import listen
+from greeter.server.worker import EarlyStop, serve_worker
+from greeter.server.supervisor import run
 config = load_hypercorn_config(HYPERCORN_TOML)
-hand_over(config, workers=int(sys.argv[2]), reload=False)
+config.workers = int(sys.argv[2])
 sock = listen("127.0.0.1", 0)
 EarlyStop.catch()
 os.kill(os.getpid(), getattr(signal, sys.argv[1]))

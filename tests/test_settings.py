@@ -16,7 +16,7 @@ from quart import Quart
 
 from greeter import create_app
 from greeter.flask_twin import create_flask_app
-from greeter.settings import DEFAULTS, SERVED_HOSTS, SettingsError
+from greeter.shared.settings import DEFAULTS, SERVED_HOSTS, SettingsError
 
 
 @pytest.mark.parametrize("factory", [create_app, create_flask_app])

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from conftest import Fetch
 
-from greeter.security import MALFORMED_HOST, NO_HOST
+from greeter.shared.security import MALFORMED_HOST, NO_HOST
 
 TRUSTED = {"TRUSTED_HOSTS": ["greeter.example", ".course.example"]}
 PATHS = ["/", "/hello", "/hello/", "/hello/Ann", "/greet/", "/process/", "/no/such/page", "/wait/abc"]

@@ -34,7 +34,8 @@ ONLY_IN_TWIN = {
     "guard.py": {
         "add_security_headers": (
             "the twin's after_request hook; the Quart app's headers are encoded once and added where each answer "
-            "starts, by its ASGI connection class (greeter/asgi_connection.py), which WSGI has no counterpart of"
+            "starts, by its ASGI connection class (greeter/plumbing/asgi_connection.py), which WSGI has no "
+            "counterpart of"
         ),
     },
 }

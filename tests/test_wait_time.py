@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from greeter.wait_time import WaitError, parse_wait_seconds
+from greeter.shared.wait_time import WaitError, parse_wait_seconds
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from greeter.resources import PACKAGE_DIR
+from greeter.shared.paths import PACKAGE_DIR
 
 
 def test_a_python_without_the_packages_is_told_to_use_the_venv(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from greeter.resources import TEMPLATES_DIR
-from greeter.settings import SettingsError, configure, refuse
+from greeter.shared.paths import TEMPLATES_DIR
+from greeter.shared.settings import SettingsError, configure, refuse
 
 
 def create_flask_app(test_config: Mapping[str, Any] | None = None) -> Flask:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask import Flask, Response, request
 
 from greeter.flask_twin.process import PLAIN_TEXT
-from greeter.resources import TEMPLATES_DIR
-from greeter.security import came_through_unbelieved_proxy, host_problem, refusal_log_line, security_headers
-from greeter.settings import SERVED_HOSTS
+from greeter.shared.paths import TEMPLATES_DIR
+from greeter.shared.security import came_through_unbelieved_proxy, host_problem, refusal_log_line, security_headers
+from greeter.shared.settings import SERVED_HOSTS
 
 
 def init_app(app: Flask) -> None:

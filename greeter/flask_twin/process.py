@@ -13,8 +13,8 @@ from flask import Blueprint, Flask, current_app, render_template, request
 from flask.signals import before_render_template
 from jinja2 import Template
 
-from greeter.process_state import ProcessState, count_template_reads
-from greeter.wait_time import WaitError, parse_wait_seconds, waited
+from greeter.shared.process_state import ProcessState, count_template_reads
+from greeter.shared.wait_time import WaitError, parse_wait_seconds, waited
 
 bp = Blueprint("process", __name__)
 PLAIN_TEXT = "text/plain; charset=utf-8"

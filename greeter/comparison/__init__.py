@@ -1,6 +1,0 @@
-"""`greeter compare`: the corpus sent to the Flask twin and to the Quart app, every answer compared.
-
-corpus.toml (the requests) → http_client / in_process (the answers) → observe (what is compared) →
-differences (what differs on purpose) → verdict (per case) → report (table and JSON); the two real servers
-are greeter/launch.py's.
-"""

@@ -1,0 +1,106 @@
+"""What `greeter --reload` watches and which files changed, polled from the supervisor; and whether the code
+served is the checkout you are in at all. No framework."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from greeter.shared.paths import PACKAGE_DIR, TEMPLATES_DIR
+
+POLL_SECONDS = 0.2  # how often the files are looked at: an edit is served well within a second
+
+# (size, modification time): an edit that keeps the size still changes the time
+Stamp = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Watched:
+    """A folder and which of the files under it count: the package's Python files, or every template."""
+
+    folder: Path
+    pattern: str
+
+
+def served_sources() -> tuple[Watched, ...]:
+    """What the workers import and render: the greeter package and the templates folder actually in use.
+
+    These are the folders this process imported from, which the workers import from too (they start with this
+    process's sys.path); in an editable install that is the checkout, in a plain one the installed copy.
+    """
+    return Watched(PACKAGE_DIR, "*.py"), Watched(TEMPLATES_DIR, "*")
+
+
+def is_editor_litter(path: Path) -> bool:
+    """Swap, lock and backup files that editors write beside a file (.views.py.swp, .#greet.html, greet.html~)."""
+    return path.name.startswith((".", "#")) or path.name.endswith("~")
+
+
+def stamps(watched: Iterable[Watched]) -> dict[Path, Stamp]:
+    """Every watched file and its stamp, right now."""
+    found: dict[Path, Stamp] = {}
+    for entry in watched:
+        for path in entry.folder.rglob(entry.pattern):
+            if is_editor_litter(path) or "__pycache__" in path.parts:
+                continue
+            try:
+                status = path.stat()
+            except OSError:  # gone between the listing and the look: the next poll sees it gone
+                continue
+            if path.is_file():
+                found[path] = (status.st_size, status.st_mtime_ns)
+    return found
+
+
+def changed_files(before: dict[Path, Stamp], after: dict[Path, Stamp]) -> list[Path]:
+    """The files added, removed or edited between two looks, in name order."""
+    return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+
+
+class Watcher:
+    """Remembers the last look at the watched files, and says what changed since."""
+
+    def __init__(self, watched: tuple[Watched, ...]) -> None:
+        self.watched = watched
+        self._last = stamps(watched)
+
+    def changes(self) -> list[Path]:
+        """The files changed since the last call (or since the watcher was made)."""
+        now = stamps(self.watched)
+        changed = changed_files(self._last, now)
+        self._last = now
+        return changed
+
+
+def describe_change(changed: list[Path], here: Path) -> str:
+    """One line for the terminal: which file changed, relative to the current folder when it is under it."""
+    first = changed[0]
+    name = first.relative_to(here) if first.is_relative_to(here) else first
+    others = len(changed) - 1
+    also = "" if not others else f" and {others} other file{'s' if others > 1 else ''}"
+    return f"{name}{also} changed; reloading"
+
+
+def enclosing_checkout(folder: Path) -> Path | None:
+    """The greeter checkout that `folder` is in (a pyproject.toml beside a greeter package), if any."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / "pyproject.toml").is_file() and (candidate / "greeter" / "__init__.py").is_file():
+            return candidate
+    return None
+
+
+def other_copy_warning(here: Path, package_dir: Path = PACKAGE_DIR) -> str | None:
+    """A warning when `here` is in a greeter checkout but the code served is another copy; else None.
+
+    After a plain `pip install .` the command imports the copy in site-packages: edits in the checkout
+    change nothing until the next install, with or without --reload.
+    """
+    checkout = enclosing_checkout(here.resolve())
+    if checkout is None or (checkout / "greeter").resolve() == package_dir:
+        return None
+    return (
+        f"the code served is the copy in {package_dir}, not this checkout's ({checkout / 'greeter'}):"
+        " edits here change nothing until you install again; install the checkout editable once"
+        " (`.venv/bin/pip install -e .`) and every edit is served."
+    )

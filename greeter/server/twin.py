@@ -1,0 +1,47 @@
+"""`greeter twin`: the Flask twin on Werkzeug's development server, as `flask run` serves it, by greeter's rules
+(the UID port, the banner, the one-sentence errors), on a socket greeter opened."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+from types import FrameType
+
+from flask import Flask
+from werkzeug.serving import make_server
+
+from greeter.server.banner import banner_lines, listening_facts
+from greeter.server.listen import listen
+from greeter.server.ports import port_for_uid
+
+# what the banner says serves
+HOW = "Werkzeug's development server, a thread per request"
+
+
+def twin(host: str, asked_port: int | None, *, command: str) -> None:
+    """Serve the twin on the port asked for (None: the UID's) until Ctrl+C or SIGTERM."""
+    from greeter.flask_twin import create_flask_app
+
+    port = port_for_uid(os.getuid()) if asked_port is None else asked_port
+    app = create_flask_app()  # a bad GREETER_* setting: one sentence, before anything listens
+    sock = listen(host, port)
+    facts = listening_facts(sock, host, asked_port, HOW, command=command, debug=False)
+    print("\n".join(banner_lines(facts, name="greeter twin")), flush=True)
+    serve_twin(app, sock)
+
+
+def serve_twin(app: Flask, sock: socket.socket) -> None:
+    """Serve until Ctrl+C or SIGTERM, a thread per request (`flask run`'s way), on the socket `listen()` opened."""
+    # the server adopts a copy of the descriptor, so a port in use was already one sentence of listen()'s
+    host, port = sock.getsockname()[:2]
+    server = make_server(host, port, app, threaded=True, fd=sock.fileno())
+    sock.close()
+
+    def stop(signal_number: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt  # serve_forever's own way out: it closes the socket and returns
+
+    signal.signal(signal.SIGTERM, stop)
+    server.serve_forever()  # returns on Ctrl+C, without a traceback
+    print("greeter twin: stopped.", file=sys.stderr)

@@ -1,0 +1,103 @@
+"""One worker: the app on Hypercorn, on the socket greeter opened, until a stop signal or its supervisor says."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+from collections.abc import Callable
+from contextlib import suppress
+from multiprocessing.connection import Connection
+
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+from setproctitle import setproctitle
+
+from greeter import create_app
+from greeter.process import begin_shutdown
+from greeter.server.start_failure import say_start_failure
+from greeter.shared.paths import PACKAGE_DIR
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# what a worker and its supervisor say on the pipe between them
+READY, STOP, REPLACE = "ready", "stop", "replace"
+
+
+class EarlyStop:
+    """A SIGTERM or Ctrl+C that arrives after the banner but before the event loop runs is kept, not lost."""
+
+    requested = False
+
+    @classmethod
+    def catch(cls) -> None:
+        """From here on a stop signal is a request to stop gracefully, never a traceback or a killed process."""
+        for signal_number in STOP_SIGNALS:
+            signal.signal(signal_number, cls._remember)
+
+    @classmethod
+    def _remember(cls, signal_number: int, frame: object) -> None:
+        cls.requested = True
+
+
+def serve_worker(
+    config: Config,
+    sock: socket.socket,
+    orders: Connection | None = None,
+    *,
+    title: str | None = None,
+) -> None:
+    """One worker: the app on Hypercorn, on the socket, until a stop signal or, under a supervisor, its orders.
+
+    orders: the supervisor's end of a pipe, in a worker process; None when this process serves on its own.
+    title: the name `ps` shows for a worker process.
+    """
+    if title is not None:
+        setproctitle(title)
+    # fd:// makes Hypercorn adopt the socket; detach so two socket objects never close one descriptor
+    config.bind = [f"fd://{sock.detach()}"]
+    config.workers = 1  # this process is one of them: Hypercorn's serve warns of any other count, in every worker
+    with asyncio.Runner(loop_factory=event_loop_factory(config.worker_class)) as runner:
+        runner.run(_serve(config, orders))
+
+
+def event_loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop for the uvloop worker class (as Hypercorn's own workers do); None: asyncio's own."""
+    if worker_class == "uvloop":
+        import uvloop  # only where it is asked for: it is not built for every platform
+
+        return uvloop.new_event_loop
+    return None
+
+
+async def _serve(config: Config, orders: Connection | None) -> None:
+    try:
+        app = create_app()  # a new app rather than greeter.app: it reads the GREETER_* environment set since import
+    except Exception as error:  # the code does not start: the student's error, not multiprocessing's frames
+        say_start_failure(error, PACKAGE_DIR)
+        raise SystemExit(1) from None
+    stop = asyncio.Event()
+    replaced = False
+    loop = asyncio.get_running_loop()
+    if orders is None:
+        for signal_number in STOP_SIGNALS:
+            loop.add_signal_handler(signal_number, stop.set)
+        if EarlyStop.requested:
+            stop.set()
+    else:
+
+        def obey() -> None:
+            nonlocal replaced
+            with suppress(EOFError):  # the supervisor is gone: stop rather than serve on unsupervised
+                replaced = orders.recv() == REPLACE
+            loop.remove_reader(orders.fileno())
+            stop.set()
+
+        loop.add_reader(orders.fileno(), obey)
+        orders.send(READY)  # the app is built: the new code imports and starts
+
+    async def shutdown_trigger() -> None:
+        await stop.wait()
+        # streams first: Hypercorn then waits for open connections, and a stream would hold one open
+        begin_shutdown(app, config.graceful_timeout, replaced=replaced)
+
+    await serve(app, config, shutdown_trigger=shutdown_trigger)

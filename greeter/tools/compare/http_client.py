@@ -1,0 +1,71 @@
+"""Requests over real HTTP/1.1, sent exactly as the corpus writes them: no client normalises the path here."""
+
+from __future__ import annotations
+
+import asyncio
+
+import h11
+
+from greeter.tools.compare.corpus import Case
+from greeter.tools.compare.exchange import EVENT_STREAM, METHODS_WITH_BODY, Exchange, first_event, no_answer
+
+READ_SIZE = 65_536
+
+
+async def fetch_over_http(host: str, port: int, case: Case, timeout: float) -> Exchange:
+    """Send one case on a new connection and return the answer; a stream is read up to its first event."""
+    try:
+        async with asyncio.timeout(timeout):
+            return await _exchange(host, port, case)
+    except TimeoutError:
+        return no_answer(f"no complete answer within {timeout:g} s")
+    except OSError as error:
+        return no_answer(f"the connection failed: {error.strerror or error}")
+    except h11.ProtocolError as error:
+        return no_answer(f"the answer is not valid HTTP/1.1: {error}")
+
+
+async def _exchange(host: str, port: int, case: Case) -> Exchange:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        connection = h11.Connection(h11.CLIENT)
+        headers = [("Host", f"{host}:{port}"), ("User-Agent", "greeter-compare"), ("Connection", "close")]
+        if case.method in METHODS_WITH_BODY:
+            headers.append(("Content-Length", "0"))
+        writer.write(connection.send(h11.Request(method=case.method, target=case.target, headers=headers)))
+        writer.write(connection.send(h11.EndOfMessage()))
+        await writer.drain()
+        return await _read_answer(reader, connection)
+    finally:
+        writer.close()
+
+
+async def _read_answer(reader: asyncio.StreamReader, connection: h11.Connection) -> Exchange:
+    response: h11.Response | None = None
+    body = bytearray()
+    while True:
+        event = connection.next_event()
+        if event is h11.NEED_DATA:
+            data = await reader.read(READ_SIZE)
+            if not data and response is None:
+                return no_answer("the server closed the connection without an answer")
+            connection.receive_data(data)  # b"" tells h11 the server closed: the end of a body without a length
+        elif isinstance(event, h11.Response):
+            response = event
+        elif isinstance(event, h11.Data):
+            body += event.data
+            if _content_type(response).startswith(EVENT_STREAM) and (event_data := first_event(bytes(body))):
+                body[:] = event_data  # a stream never ends: its first event is its answer
+                break
+        elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+            break
+        # an informational answer (1xx) comes before the real one: read on
+    assert response is not None  # h11 gives the end of a message only after its start
+    headers = tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in response.headers)
+    return Exchange(response.status_code, headers, bytes(body))
+
+
+def _content_type(response: h11.Response | None) -> str:
+    if response is None:
+        return ""
+    return next((value.decode("latin-1") for name, value in response.headers if name == b"content-type"), "")

@@ -1,0 +1,148 @@
+"""Real servers for `greeter compare` and `greeter bench`: started as their users start them, on free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from greeter.shared.errors import Refused
+from greeter.shared.paths import HYPERCORN_TOML
+
+HOST = "127.0.0.1"
+PYTHON = sys.executable  # the servers run in the environment greeter runs in
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+POLL_SECONDS = 0.05
+# settings that would make one side differ from the other, or fix a port: not passed on to the servers
+NOT_INHERITED = ("GREETER_PORT", "FLASK_DEBUG", "FLASK_RUN_PORT", "FLASK_RUN_HOST")
+
+
+class ServerStartError(Refused):
+    """A server did not start; the message is one sentence."""
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """How to start one side, and how it says it listens."""
+
+    name: str
+    argv: tuple[str, ...]
+    ready: str  # a regular expression with a group `origin`
+
+
+def twin_on_werkzeug() -> ServerSpec:
+    """The Flask twin as `flask run` serves it: Werkzeug's development server, threaded."""
+    return ServerSpec(
+        name=f"the Flask twin (Flask {version('flask')}) on Werkzeug {version('werkzeug')}'s development server",
+        argv=(PYTHON, "-m", "flask", "--app", "greeter.flask_twin", "run", "--host", HOST, "--port", "0"),
+        ready=r"Running on (?P<origin>http://\S+)",
+    )
+
+
+def greeter_on_hypercorn(config: Path = HYPERCORN_TOML) -> ServerSpec:
+    """The Quart app as `greeter` serves it: Hypercorn with a settings file, the shipped one by default."""
+    return ServerSpec(
+        name=f"the Quart app (Quart {version('quart')}) on Hypercorn {version('hypercorn')} with {config.name}",
+        argv=(PYTHON, "-m", "greeter", "0", "--host", HOST, "--config", str(config)),
+        ready=r"serving (?P<origin>http://\S+)",
+    )
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    spec: ServerSpec
+    origin: str  # scheme://host:port, no trailing slash
+    pid: int
+
+    @property
+    def host_and_port(self) -> tuple[str, int]:
+        host, _, port = self.origin.removeprefix("http://").rpartition(":")
+        return host.strip("[]"), int(port)
+
+
+def version(distribution: str) -> str:
+    return metadata.version(distribution)
+
+
+@contextmanager
+def all_running(*specs: ServerSpec) -> Iterator[list[RunningServer]]:
+    """Start every server; stop them all on the way out, however it goes (SIGTERM included)."""
+    with (
+        _sigterm_as_ctrl_c(),
+        tempfile.TemporaryDirectory(prefix="greeter-servers-") as logs,
+        ExitStack() as stack,
+    ):
+        yield [
+            stack.enter_context(_running(spec, Path(logs) / f"server{number}.log")) for number, spec in enumerate(specs)
+        ]
+
+
+@contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """While servers run, SIGTERM (a `kill`, a service stop) unwinds as Ctrl+C does: by default it would end this
+    process at once and leave every server it started running, orphaned."""
+
+    def interrupt(signal_number: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _running(spec: ServerSpec, log_path: Path) -> Iterator[RunningServer]:
+    with log_path.open("wb") as log:
+        # the log goes to a file: a pipe nobody reads would fill up with the access log and block the server
+        process = subprocess.Popen(
+            spec.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=server_environment()
+        )
+    try:
+        yield RunningServer(spec, _wait_until_ready(spec, process, log_path), process.pid)
+    finally:
+        _stop(process)
+
+
+def server_environment() -> dict[str, str]:
+    """Ours, less what would make the sides differ; unbuffered, whoever runs greeter: the log is read as it grows."""
+    inherited = {name: value for name, value in os.environ.items() if name not in NOT_INHERITED}
+    return {**inherited, "PYTHONUNBUFFERED": "1"}
+
+
+def _wait_until_ready(spec: ServerSpec, process: subprocess.Popen[bytes], log_path: Path) -> str:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        output = log_path.read_text(errors="replace")
+        if match := re.search(spec.ready, output):
+            return match.group("origin").rstrip("/")
+        if process.poll() is not None:
+            last_line = output.strip().splitlines()[-1] if output.strip() else "no output"
+            raise ServerStartError(f"{spec.name} exited with status {process.returncode} at start: {last_line}")
+        time.sleep(POLL_SECONDS)
+    raise ServerStartError(f"{spec.name} did not say it was listening within {START_TIMEOUT:g} s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -1,0 +1,61 @@
+"""Processes as /proc shows them (greeter/shared/proc.py): children, CPU time, memory, as the bench reads them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from greeter.shared.proc import tree_cpu_seconds
+from greeter.tools.bench.rounds import worker_rss_bytes
+
+
+def test_a_thread_that_ends_while_its_children_are_read_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a threaded server's request thread ends between the listing of /proc/PID/task and the read of its file
+    tasks = tmp_path / "42" / "task"
+    (tasks / "42").mkdir(parents=True)
+    (tasks / "42" / "children").write_text("")
+    (tasks / "43").mkdir()
+    (tasks / "43" / "children").write_text("7")
+    (tmp_path / "42" / "status").write_text("VmRSS:\t  1000 kB\n")
+    read_text = Path.read_text
+
+    def thread_43_ends_first(path: Path, *args: Any, **kwargs: Any) -> str:
+        if path.parent.name == "43":
+            raise FileNotFoundError(path)
+        return read_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", thread_43_ends_first)
+    assert worker_rss_bytes(42, proc=tmp_path) == 1_024_000
+
+
+def test_the_rss_of_a_process_and_of_its_worker() -> None:
+    assert 10_000_000 < worker_rss_bytes(os.getpid()) < 2_000_000_000
+    sleeper = "import time; print('started', flush=True); time.sleep(30)"
+    with subprocess.Popen([sys.executable, "-c", sleeper], stdout=subprocess.PIPE) as child:
+        try:
+            assert child.stdout is not None and child.stdout.readline() == b"started\n"  # done growing
+            # a process with a child reports the child's: the worker, not a supervisor
+            assert worker_rss_bytes(os.getpid()) == worker_rss_bytes(child.pid) > 0
+        finally:
+            child.kill()
+
+
+def test_the_cpu_time_of_a_process_tree_counts_its_children() -> None:
+    spinner = "import time; print('started', flush=True); end = time.process_time() + 0.5\nwhile time.process_time() < end: pass\nprint('spun', flush=True); time.sleep(30)"  # noqa: E501
+    with subprocess.Popen([sys.executable, "-c", spinner], stdout=subprocess.PIPE) as child:
+        try:
+            assert child.stdout is not None and child.stdout.readline() == b"started\n"
+            before = tree_cpu_seconds(os.getpid())
+            assert child.stdout.readline() == b"spun\n"
+            spent = tree_cpu_seconds(os.getpid()) - before
+            assert 0.4 <= spent < 5, spent  # the child's half second is in its parent's tree
+            assert tree_cpu_seconds(child.pid) >= 0.5
+        finally:
+            child.kill()
