@@ -10,19 +10,19 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO_ROOT, command_path
+from conftest import DOCS, command_path
 from flask import Flask
 from quart import Quart
 
 from greeter import cli
-from greeter.comparison.corpus import ALL_METHODS, Case, load_corpus
-from greeter.comparison.differences import INTENDED, differences_markdown
-from greeter.comparison.http_client import fetch_over_http
-from greeter.comparison.run import Comparison, compare_in_process
-from greeter.comparison.verdict import Verdict
 from greeter.flask_twin import create_flask_app
 from greeter.flask_twin import process as twin_process
-from greeter.launch import server_environment
+from greeter.tools.compare.comparison import Comparison, compare_in_process
+from greeter.tools.compare.corpus import ALL_METHODS, Case, load_corpus
+from greeter.tools.compare.differences import INTENDED, differences_markdown
+from greeter.tools.compare.http_client import fetch_over_http
+from greeter.tools.compare.verdict import Verdict
+from greeter.tools.servers import server_environment
 
 CORPUS = load_corpus()
 ROUTES = ["/", "/index", "/hello", "/hello/", "/hello/Scott", "/hail/", "/greet/", "/process/", "/wait/0"]
@@ -109,10 +109,10 @@ async def test_an_intended_difference_hides_no_other(app: Quart, flask_app: Flas
     assert "production" in found[("GET", "/process/")]
 
 
-def test_the_readme_lists_the_intended_differences() -> None:
-    readme = (REPO_ROOT / "README.md").read_text()
-    assert f"corpus of {len(CORPUS)} requests" in readme
-    section = re.search(r"<!-- differences: begin -->\n(.*)<!-- differences: end -->", readme, flags=re.DOTALL)
+def test_the_comparing_page_lists_the_intended_differences() -> None:
+    page = (DOCS / "comparing.md").read_text()
+    assert f"corpus of {len(CORPUS)} requests" in page
+    section = re.search(r"<!-- differences: begin -->\n(.*)<!-- differences: end -->", page, flags=re.DOTALL)
     assert section is not None
     assert section.group(1) == differences_markdown(), "update it: greeter compare --differences"
 

@@ -1,4 +1,4 @@
-"""The installed hypercorn.toml is reachable without a checkout: `greeter config-path`, and the README's plain
+"""The installed hypercorn.toml is reachable without a checkout: `greeter config-path`, and docs/serving.md's plain
 Hypercorn command, from any directory."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BIN_DIR, REPO_ROOT, RUNNING_ON, StartServer, command_path
+from conftest import BIN_DIR, DOCS, RUNNING_ON, StartServer, command_path
 from test_serving import assert_serves_every_route
 
-from greeter.resources import HYPERCORN_TOML
+from greeter.shared.paths import HYPERCORN_TOML
 
-README = (REPO_ROOT / "README.md").read_text()
+SERVING = (DOCS / "serving.md").read_text()
 COMMAND_TIMEOUT = 30
 
 
@@ -41,8 +41,8 @@ def test_python_dash_m_too(tmp_path: Path) -> None:
 
 
 def readme_plain_hypercorn_commands() -> list[str]:
-    """The README's commands for serving with plain Hypercorn, in order."""
-    return re.findall(r"`((?:\.venv/bin/)?hypercorn --config [^`]*)`", README)
+    """The serving page's commands for serving with plain Hypercorn, in order."""
+    return re.findall(r"`((?:\.venv/bin/)?hypercorn --config [^`]*)`", SERVING)
 
 
 AS_INSTALLED = '.venv/bin/hypercorn --config "$(.venv/bin/greeter config-path)" greeter:app'
@@ -54,7 +54,7 @@ def test_the_readme_has_both_forms() -> None:
 
 
 @pytest.mark.parametrize("command", [AS_INSTALLED, ACTIVE])
-async def test_the_readmes_plain_hypercorn_commands_work_as_written(
+async def test_the_plain_hypercorn_commands_work_as_written(
     start_server: StartServer, tmp_path: Path, command: str
 ) -> None:
     # as typed after the README's install: from a folder that has the .venv but is not the checkout (whose

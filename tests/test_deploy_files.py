@@ -1,4 +1,4 @@
-"""The deployment files: the README shows each one as it is, and the systemd unit is one systemd accepts.
+"""The deployment files: docs/production.md links each one and edits every copy it makes, and systemd accepts the units.
 
 Apache's and nginx's files run for real in test_behind_apache.py and test_behind_nginx.py.
 """
@@ -11,14 +11,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, command_path, require_tool
+from conftest import DOCS, REPO_ROOT, command_path, require_tool
 
 DEPLOY = REPO_ROOT / "deploy"
-README = (REPO_ROOT / "README.md").read_text()
+PAGE = (DOCS / "production.md").read_text()
+# the commands, before the page goes on to security
+PRODUCTION = PAGE[: PAGE.index("## Security")]
 FILES = sorted(path for path in DEPLOY.rglob("*") if path.is_file())
 VERIFY_TIMEOUT = 60
-PLACEHOLDER = "greeter.example.org"  # the site's name in the shipped files, which the README has the admin replace
-# the README's commands, as one line: `cp FROM TO` and `sed -i "s/greeter.example.org/$SITE/g" FILE...`
+PLACEHOLDER = "greeter.example.org"  # the site's name in the shipped files, which the page has the admin replace
+# the page's commands, as one line: `cp FROM TO` and `sed -i "s/greeter.example.org/$SITE/g" FILE...`
 COPY = re.compile(r"\bcp (\S*/deploy/\S+) (/[^\s`&;]+)")
 SUBSTITUTE = re.compile(r'\bsed -i "s/greeter\.example\.org/\$SITE/g"((?: /[^\s`&;]+)+)')
 
@@ -37,10 +39,17 @@ def test_there_are_deployment_files() -> None:
 
 
 @pytest.mark.parametrize("path", FILES, ids=[path.name for path in FILES])
-def test_the_readme_shows_the_file_as_it_is(path: Path) -> None:
+def test_the_production_page_links_the_file(path: Path) -> None:
     name = path.relative_to(REPO_ROOT).as_posix()
-    assert f"`{name}`" in README
-    assert path.read_text() in README
+    assert f"[`{name}`](../{name})" in PAGE
+
+
+@pytest.mark.parametrize("path", FILES, ids=[path.name for path in FILES])
+def test_no_page_quotes_a_file_whole(path: Path) -> None:
+    # a quoted copy drifts from the file; the pages link each file and say what it does
+    body = path.read_text().strip()
+    for page in [REPO_ROOT / "README.md", *sorted(DOCS.glob("*.md"))]:
+        assert body not in page.read_text(), f"{page.name} quotes {path.name} whole: link it instead"
 
 
 @pytest.mark.parametrize(
@@ -69,32 +78,29 @@ def test_systemd_accepts_the_unit(tmp_path: Path, shipped: str, instance: str) -
 @pytest.mark.parametrize(
     "site", ["apache/greeter-course.conf", "apache/greeter-site.conf", "nginx/greeter-course.conf"]
 )
-def test_the_readme_makes_the_certificate_the_site_names(site: str) -> None:
-    # following the README found it: ssl-cert installed long before (as on this machine) had no certificate left
+def test_the_page_makes_the_certificate_the_site_names(site: str) -> None:
+    # following the commands found it: ssl-cert installed long before (as on this machine) had no certificate left
     assert "/etc/ssl/certs/ssl-cert-snakeoil.pem" in (DEPLOY / site).read_text()
-    production = README[README.index("## Production") : README.index("## Security")]
-    for commands in production.split("```sh")[1:]:
+    for commands in PRODUCTION.split("```sh")[1:]:
         if "apt-get install" in commands.split("```")[0]:
             assert "make-ssl-cert generate-default-snakeoil" in commands.split("```")[0]
 
 
 def test_the_production_venvs_use_debians_python() -> None:
-    # following the README found it: root's own `python3` (pyenv here) made a venv the students could not run
-    production = README[README.index("## Production") : README.index("## Security")]
-    venvs = [line for line in production.splitlines() if "-m venv" in line]
+    # following the commands found it: root's own `python3` (pyenv here) made a venv the students could not run
+    venvs = [line for line in PRODUCTION.splitlines() if "-m venv" in line]
     assert len(venvs) == 2
     assert all(line.startswith("/usr/bin/python3 -m venv ") for line in venvs)
 
 
 def production_commands() -> str:
-    """The README's Production section with every run of white space one space, so that a command an inline
-    `code span` carries over a line break reads as the admin pastes it."""
-    production = README[README.index("## Production") : README.index("## Security")]
-    return " ".join(production.split())
+    """The page's commands with every run of white space one space, so that a command an inline `code span`
+    carries over a line break reads as the admin pastes it."""
+    return " ".join(PRODUCTION.split())
 
 
-def test_the_readme_substitutes_the_site_in_every_copy_it_has_made() -> None:
-    # following the README found it: greeter@.service was copied after the one `sed`, and kept
+def test_the_page_substitutes_the_site_in_every_copy_it_has_made() -> None:
+    # following the commands found it: greeter@.service was copied after the one `sed`, and kept
     # GREETER_TRUSTED_HOSTS=greeter.example.org, so every request through the balancer got 400
     commands = production_commands()
     copies = [(found.start(), found[1], found[2]) for found in COPY.finditer(commands)]
@@ -106,5 +112,5 @@ def test_the_readme_substitutes_the_site_in_every_copy_it_has_made() -> None:
         if PLACEHOLDER not in shipped.read_text():
             continue
         assert any(copy in files for sed_at, files in substituted if sed_at > at), (
-            f"the README copies {shipped.name} to {copy} but never puts $SITE in it there"
+            f"the page copies {shipped.name} to {copy} but never puts $SITE in it there"
         )

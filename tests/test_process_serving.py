@@ -8,7 +8,7 @@ import signal
 import time
 
 import httpx
-from conftest import GREETER_READY, REPO_ROOT, Server, StartServer, command_path, read_figures
+from conftest import DOCS, GREETER_READY, Server, StartServer, command_path, read_figures
 
 CLIENT_TIMEOUT = httpx.Timeout(30.0)
 GRACEFUL_TIMEOUT = 5.0  # hypercorn.toml's graceful_timeout
@@ -93,10 +93,10 @@ async def test_serving_log_ends_with_requests_and_uptime(greeter_server: Server)
     assert greeter_server.stop() == 0
     last_line = greeter_server.stderr_path.read_text().strip().splitlines()[-1]
     assert re.search(rf"greeter: process {pid} served 4 requests in \d\d:\d\d:\d\d$", last_line), last_line
-    # the README quotes this line as it is printed, Hypercorn's log prefix included: the same but for the numbers
-    readme = " ".join((REPO_ROOT / "README.md").read_text().split())  # a `quote` may carry over a line break
-    quoted = re.findall(r"`([^`]*greeter: process \d+ served \d+ requests in [^`]*)`", readme)
-    assert len(quoted) >= 2  # The long-running process, and Production's logs
+    # the docs quote this line as it is printed, Hypercorn's log prefix included: the same but for the numbers
+    pages = " ".join(page.read_text() for page in (DOCS / "serving.md", DOCS / "production.md"))
+    quoted = re.findall(r"`([^`]*greeter: process \d+ served \d+ requests in [^`]*)`", " ".join(pages.split()))
+    assert len(quoted) >= 2  # the long-running process (serving.md), and Production's logs
     assert {re.sub(r"\d+", "0", line) for line in quoted} == {re.sub(r"\d+", "0", last_line)}, quoted
 
 

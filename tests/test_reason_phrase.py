@@ -1,5 +1,6 @@
-"""The README's claim about the reason phrase, checked: Hypercorn sends none, Werkzeug does, and `h2load --h1`
-counts only the answers with one as succeeded. If Hypercorn ever sends the phrase, this fails: update the README."""
+"""The docs' claim about the reason phrase, checked: Hypercorn sends none, Werkzeug does, and `h2load --h1` counts
+only the answers with one as succeeded. If Hypercorn ever sends the phrase, this fails: update docs/comparing.md
+and docs/students.md."""
 
 from __future__ import annotations
 
