@@ -290,22 +290,47 @@ def config_path_command() -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON, for machines.")
+@click.option("--flask", "flask_app", metavar="MODULE:APP", help="Your Flask app, as flask --app names it.")
+@click.option("--quart", "quart_app", metavar="MODULE:APP", help="Its Quart port, named the same way.")
+@click.option(
+    "--corpus",
+    "corpus_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="The requests to send (TOML); default: greeter's own, or one made from the Flask app's URL map.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the whole comparison as JSON, for machines.")
 @click.option("--only-differences", is_flag=True, help="Leave out the rows that match.")
 @click.option("--in-process", is_flag=True, help="Use the two test clients instead of real servers (fast).")
 @click.option("--differences", "list_differences", is_flag=True, help="Print the intended differences (Markdown).")
-def compare(as_json: bool, only_differences: bool, in_process: bool, list_differences: bool) -> None:
-    """Send one corpus of requests to the Flask twin and the Quart app, and compare every answer.
+def compare(
+    flask_app: str | None,
+    quart_app: str | None,
+    corpus_path: Path | None,
+    as_json: bool,
+    only_differences: bool,
+    in_process: bool,
+    list_differences: bool,
+) -> None:
+    """Send one corpus of requests to a Flask app and its Quart port, and compare every answer.
 
-    By default each runs on a real server on a free loopback port: the twin on Werkzeug's development
-    server (as `flask run`), the Quart app on Hypercorn with the shipped hypercorn.toml. The exit status
-    is 0 only when every answer matches or differs on purpose.
+    With --flask and --quart, your two apps, imported from the current folder (MODULE:APP,
+    MODULE:create_app() or MODULE, as flask --app takes them); with neither, greeter's own pair. By default
+    each runs on a real server on a free loopback port: the Flask app on Werkzeug's development server (as
+    `flask run`), the Quart app on Hypercorn (greeter's with the shipped hypercorn.toml). The exit status is 0
+    when every answer matches or differs on purpose, 1 on any MISMATCH, 2 for a mistake in what was given.
     """
     from greeter.tools.compare.run import run_compare  # `greeter` serving never needs the comparison
 
     sys.exit(
         run_compare(
-            as_json=as_json, only_differences=only_differences, in_process=in_process, list_differences=list_differences
+            flask=flask_app,
+            quart=quart_app,
+            corpus_path=corpus_path,
+            as_json=as_json,
+            only_differences=only_differences,
+            in_process=in_process,
+            list_differences=list_differences,
         )
     )
 

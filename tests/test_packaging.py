@@ -48,7 +48,7 @@ def test_installed_wheel_renders_every_page(wheel: Path, tmp_path: Path) -> None
 import asyncio, greeter, greeter.shared.paths as r
 from greeter.tools.compare.corpus import CORPUS_TOML, load_corpus
 assert r.TEMPLATES_DIR.parent == r.HYPERCORN_TOML.parent == r.PACKAGE_DIR, (r.TEMPLATES_DIR, r.HYPERCORN_TOML)
-assert CORPUS_TOML.parent == r.PACKAGE_DIR / "tools" / "compare" and len(load_corpus()) >= 100, CORPUS_TOML
+assert CORPUS_TOML.parent == r.PACKAGE_DIR / "tools" / "compare" and len(load_corpus().cases) >= 100, CORPUS_TOML
 async def main():
     client = greeter.app.test_client()
     for path in ("/", "/hello/", "/hello/x", "/hail/", "/greet/"):

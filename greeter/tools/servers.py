@@ -16,8 +16,12 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from flask import Flask
+from quart import Quart
+
 from greeter.shared.errors import Refused
 from greeter.shared.paths import HYPERCORN_TOML
+from greeter.tools.user_apps import UserApp
 
 HOST = "127.0.0.1"
 PYTHON = sys.executable  # the servers run in the environment greeter runs in
@@ -39,6 +43,7 @@ class ServerSpec:
     name: str
     argv: tuple[str, ...]
     ready: str  # a regular expression with a group `origin`
+    cwd: Path | None = None  # where it starts; None: where greeter runs
 
 
 def twin_on_werkzeug() -> ServerSpec:
@@ -56,6 +61,26 @@ def greeter_on_hypercorn(config: Path = HYPERCORN_TOML) -> ServerSpec:
         name=f"the Quart app (Quart {version('quart')}) on Hypercorn {version('hypercorn')} with {config.name}",
         argv=(PYTHON, "-m", "greeter", "0", "--host", HOST, "--config", str(config)),
         ready=r"serving (?P<origin>http://\S+)",
+    )
+
+
+def user_flask_on_werkzeug(user_app: UserApp[Flask]) -> ServerSpec:
+    """A user's Flask app as `flask --app MODULE:APP run` serves it, from the current folder."""
+    return ServerSpec(
+        name=f"{user_app.shown} (Flask {version('flask')}) on Werkzeug {version('werkzeug')}'s development server",
+        argv=(PYTHON, "-m", "flask", "--app", user_app.flask_app_option, "run", "--host", HOST, "--port", "0"),
+        ready=r"Running on (?P<origin>http://\S+)",
+        cwd=Path.cwd(),
+    )
+
+
+def user_quart_on_hypercorn(user_app: UserApp[Quart]) -> ServerSpec:
+    """A user's Quart app as `hypercorn MODULE:APP` serves it: Hypercorn's own settings, from the current folder."""
+    return ServerSpec(
+        name=f"{user_app.shown} (Quart {version('quart')}) on Hypercorn {version('hypercorn')}",
+        argv=(PYTHON, "-m", "hypercorn", "--bind", f"{HOST}:0", user_app.hypercorn_application),
+        ready=r"Running on (?P<origin>http://\S+)",
+        cwd=Path.cwd(),
     )
 
 
@@ -111,7 +136,12 @@ def _running(spec: ServerSpec, log_path: Path) -> Iterator[RunningServer]:
     with log_path.open("wb") as log:
         # the log goes to a file: a pipe nobody reads would fill up with the access log and block the server
         process = subprocess.Popen(
-            spec.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=server_environment()
+            spec.argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=server_environment(),
+            cwd=spec.cwd,
         )
     try:
         yield RunningServer(spec, _wait_until_ready(spec, process, log_path), process.pid)

@@ -3,65 +3,94 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask import Flask
 from quart import Quart
 from quart.testing import QuartClient
 
-from greeter.tools.compare.corpus import Case
+from greeter.tools.compare.case import Case
+from greeter.tools.compare.cookies import Browser
+from greeter.tools.compare.corpus import Corpus
 from greeter.tools.compare.http_client import fetch_over_http
+from greeter.tools.compare.in_process import ORIGIN as TEST_CLIENT_ORIGIN
 from greeter.tools.compare.in_process import fetch_from_flask, fetch_from_quart
 from greeter.tools.compare.observe import observe
 from greeter.tools.compare.verdict import Outcome, judge
 from greeter.tools.servers import RunningServer
 
-REQUEST_TIMEOUT = 15.0  # longer than any wait of the corpus
-TEST_CLIENT_ORIGIN = "http://localhost"  # where both test clients say they are
+REQUEST_TIMEOUT = 15.0  # longer than any wait of greeter's corpus
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """A finished comparison: what was compared, how, and every case's outcome."""
+    """A finished comparison: what was compared, how, with which corpus, and every case's outcome."""
 
     twin_name: str
     quart_name: str
     mode: str  # "over HTTP" or "in-process"
+    corpus: Corpus
     outcomes: list[Outcome]
 
 
-async def compare_over_http(cases: list[Case], twin: RunningServer, quart: RunningServer) -> Comparison:
+def with_browsers(
+    cases: tuple[Case, ...], flask_origin: str, quart_origin: str
+) -> Iterator[tuple[Case, Browser | None, Browser | None]]:
+    """Each case with each side's browser: new ones at the start of each sequence, none for a case alone."""
+    flask_browser = quart_browser = None
+    sequence = ""
+    for case in cases:
+        if case.sequence != sequence or case.step == 1:
+            sequence = case.sequence
+            flask_browser = Browser(flask_origin) if sequence else None
+            quart_browser = Browser(quart_origin) if sequence else None
+        yield case, flask_browser, quart_browser
+
+
+async def compare_over_http(corpus: Corpus, twin: RunningServer, quart: RunningServer) -> Comparison:
     """Each case to both servers at once, one case after another, each request on a connection of its own."""
     outcomes: list[Outcome] = []
-    for case in cases:
+    for case, twin_browser, quart_browser in with_browsers(corpus.cases, twin.origin, quart.origin):
         twin_answer, quart_answer = await asyncio.gather(
-            fetch_over_http(*twin.host_and_port, case, REQUEST_TIMEOUT),
-            fetch_over_http(*quart.host_and_port, case, REQUEST_TIMEOUT),
+            fetch_over_http(*twin.host_and_port, case, REQUEST_TIMEOUT, twin_browser),
+            fetch_over_http(*quart.host_and_port, case, REQUEST_TIMEOUT, quart_browser),
         )
-        outcomes.append(judge(case, observe(twin_answer, case, twin.origin), observe(quart_answer, case, quart.origin)))
-    return Comparison(twin.spec.name, quart.spec.name, "over HTTP", outcomes)
+        outcomes.append(
+            judge(
+                case,
+                observe(twin_answer, case, twin.origin, corpus.masks),
+                observe(quart_answer, case, quart.origin, corpus.masks),
+                corpus.intended,
+            )
+        )
+    return Comparison(twin.spec.name, quart.spec.name, "over HTTP", corpus, outcomes)
 
 
-async def compare_in_process(cases: list[Case], twin_app: Flask, quart_app: Quart) -> Comparison:
-    """Each case through both test clients; the Quart app runs its serving lifecycle (the ticker) meanwhile."""
-    twin_client = twin_app.test_client()
+async def compare_in_process(
+    corpus: Corpus,
+    twin_app: Flask,
+    quart_app: Quart,
+    names: tuple[str, str] = (
+        "the Flask twin through Flask's test client",
+        "the Quart app through Quart's test client",
+    ),
+) -> Comparison:
+    """Each case through both test clients; the Quart app runs its serving lifecycle meanwhile, as when served."""
+    twin_client = twin_app.test_client(use_cookies=False)  # the cookies are the sequence's, as over HTTP
     outcomes: list[Outcome] = []
-    async with quart_app.test_app() as serving:
-        quart_client = serving.test_client()
+    async with quart_app.test_app():
+        quart_client = quart_app.test_client(use_cookies=False)
         assert isinstance(quart_client, QuartClient)  # the protocol test_client() declares names less
-        for case in cases:
-            twin_answer = fetch_from_flask(twin_client, case)
-            quart_answer = await fetch_from_quart(quart_client, case, REQUEST_TIMEOUT)
+        for case, twin_browser, quart_browser in with_browsers(corpus.cases, TEST_CLIENT_ORIGIN, TEST_CLIENT_ORIGIN):
+            twin_answer = fetch_from_flask(twin_client, case, twin_browser)
+            quart_answer = await fetch_from_quart(quart_client, case, REQUEST_TIMEOUT, quart_browser)
             outcomes.append(
                 judge(
                     case,
-                    observe(twin_answer, case, TEST_CLIENT_ORIGIN),
-                    observe(quart_answer, case, TEST_CLIENT_ORIGIN),
+                    observe(twin_answer, case, TEST_CLIENT_ORIGIN, corpus.masks),
+                    observe(quart_answer, case, TEST_CLIENT_ORIGIN, corpus.masks),
+                    corpus.intended,
                 )
             )
-    return Comparison(
-        "the Flask twin through Flask's test client",
-        "the Quart app through Quart's test client",
-        "in-process",
-        outcomes,
-    )
+    return Comparison(*names, "in-process", corpus, outcomes)

@@ -1,98 +1,73 @@
-"""Where the Quart app answers differently from the Flask twin on purpose, each with its reason: the one list.
+"""Where the Quart app answers differently from the Flask app on purpose: a corpus file says which, and why.
 
-The "Differences from the Flask version" of docs/comparing.md is made from this list (tests/test_compare.py
-checks it is up to date: `greeter compare --differences` prints it).
+greeter's own are in corpus.toml beside this module; the "Differences from the Flask version" of
+docs/comparing.md is made from them (`greeter compare --differences` prints it, tests/test_compare.py checks it).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from greeter.tools.compare.corpus import Case
-from greeter.tools.compare.observe import NOT_COMPARED, Observed
-
-LIVE_PARTS = re.compile(
-    rb' On one event loop, it serves every waiting client at once\.|<p id="live".*?</p>\n|<script>.*?</script>\n',
-    re.DOTALL,
-)
+from greeter.tools.compare.case import Case
+from greeter.tools.compare.observe import NOT_COMPARED, Mask, Observed
 
 
 @dataclass(frozen=True)
 class IntendedDifference:
-    """A difference that is meant: which requests, which compared parts, and the check that it is only that."""
+    """A difference that is meant: which requests, which compared parts, and what must hold for it to be only that."""
 
     title: str
+    reason: str
     path: str  # a regular expression the whole path matches
     parts: frozenset[str]  # of observe.COMPARED: the parts that may differ
-    reason: str
-    holds: Callable[[Observed, Observed], bool]  # (twin, quart): true when the difference is the intended one
-    # the intended part taken out of a body, and what is left must be the same; None: the bodies may differ
-    set_aside: Callable[[bytes], bytes] | None = None
+    methods: frozenset[str] | None = None  # None: every method
+    flask_status: int | None = None  # the status the Flask app must answer, if any
+    quart_status: int | None = None
+    other_headers: frozenset[str] | None = None  # the only other headers that may differ (names); None: any
+    # taken out of both bodies, what is left must be the same; None: the bodies may differ in any way
+    set_aside: re.Pattern[bytes] | None = None
 
     def applies_to(self, case: Case) -> bool:
-        return re.fullmatch(self.path, case.path) is not None
+        return (self.methods is None or case.method in self.methods) and re.fullmatch(self.path, case.path) is not None
 
-    def covers(self, case: Case, differing: frozenset[str], twin: Observed, quart: Observed) -> bool:
+    def covers(self, case: Case, differing: frozenset[str], flask: Observed, quart: Observed) -> bool:
         return (
             self.applies_to(case)
             and differing <= self.parts
-            and self.holds(twin, quart)
-            and (self.set_aside is None or self.set_aside(twin.body) == self.set_aside(quart.body))
+            and self.flask_status in (None, flask.status)
+            and self.quart_status in (None, quart.status)
+            and (self.other_headers is None or self._headers_but(flask) == self._headers_but(quart))
+            and (self.set_aside is None or self.without(flask.body) == self.without(quart.body))
         )
 
+    def without(self, body: bytes) -> bytes:
+        """The body with the intended part taken out."""
+        return body if self.set_aside is None else self.set_aside.sub(b"", body)
 
-def _stream_only_in_quart(twin: Observed, quart: Observed) -> bool:
-    return twin.status == 404
-
-
-def _live_parts_set_aside(body: bytes) -> bytes:
-    return LIVE_PARTS.sub(b"", body)
-
-
-def _same_headers_but_the_length(twin: Observed, quart: Observed) -> bool:
-    # a HEAD answer's Content-Length is the length of the page, which the live parts change
-    def without_length(observed: Observed) -> list[tuple[str, str]]:
-        return [header for header in observed.other_headers if header[0] != "content-length"]
-
-    return without_length(twin) == without_length(quart)
+    def _headers_but(self, observed: Observed) -> list[tuple[str, str]]:
+        allowed = self.other_headers or frozenset()
+        return [header for header in observed.other_headers if header[0] not in allowed]
 
 
-INTENDED = (
-    IntendedDifference(
-        title="/process/stream exists only in the Quart app",
-        path="/process/stream",
-        parts=frozenset({"status", "content type", "allow", "other headers", "body"}),
-        reason=(
-            "The live stream is what async adds: one event loop keeps every viewer's connection open without a "
-            "thread each. The twin has no such route (on Werkzeug each viewer would hold a thread for as long as "
-            "it watched), so it answers 404 to every method, where the Quart app streams to GET, answers HEAD and "
-            "OPTIONS, and refuses other methods with 405."
-        ),
-        holds=_stream_only_in_quart,
-    ),
-    IntendedDifference(
-        title="/process/ updates live in the Quart app",
-        path="/process/",
-        parts=frozenset({"other headers", "body"}),
-        reason=(
-            "The Quart page links its live stream and carries the script that reads it; the twin's page says to "
-            "reload instead. Everything else on the page is the same template. The figures (pid, server, uptime, "
-            "counts) change from request to request, so they are masked on both sides and never compared."
-        ),
-        holds=_same_headers_but_the_length,
-        set_aside=_live_parts_set_aside,
-    ),
-)
-
-
-def differences_markdown() -> str:
-    """That section's body: every intended difference with its reason, then what is not compared."""
+def differences_markdown(intended: Sequence[IntendedDifference], masks: Sequence[Mask] = ()) -> str:
+    """Every intended difference with its reason, what is masked, then what is never compared: Markdown."""
     lines = []
-    for difference in INTENDED:
+    for difference in intended:
         parts = ", ".join(sorted(difference.parts))
         lines.append(f"- **{difference.title}** (differs in: {parts}). {difference.reason}")
+    if not intended:
+        lines.append("- None: every answer is expected to be the same.")
+    if masks:
+        lines += ["", "Masked (replaced by `(varies)` on both sides before comparing):", ""]
+        lines += [f"- {mask_scope(mask)}" + (f": {mask.why.rstrip('.')}." if mask.why else ".") for mask in masks]
     lines += ["", "Not compared, on any request:", ""]
     lines += [f"- {what}: {why}." for what, why in NOT_COMPARED.items()]
     return "\n".join(lines) + "\n"
+
+
+def mask_scope(mask: Mask) -> str:
+    """What a mask covers, in a few words: `the X-Request-Id header`, `parts of the body on /process/`."""
+    what = f"the {mask.header} header" if mask.header is not None else "parts of the body"
+    return what if mask.path is None else f"{what} on {mask.path}"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from greeter.tools.compare.case import Case
+
 EVENT_STREAM = "text/event-stream"
-# the methods whose requests carry a (here empty) body, so clients send Content-Length: 0 with them
+# the methods whose requests carry a body (empty unless the corpus gives one), so clients send Content-Length
 METHODS_WITH_BODY = ("POST", "PUT", "PATCH")
+USER_AGENT = "greeter-compare"  # the same on both sides, in both modes
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,15 @@ def first_event(data: bytes) -> bytes | None:
     """The first server-sent event of a stream's data, or None while it is incomplete."""
     end = data.find(b"\n\n")
     return None if end < 0 else data[: end + 2]
+
+
+def request_headers(case: Case, cookie: str | None) -> list[tuple[str, str]]:
+    """What every client sends after Host: the same User-Agent, the body's length, the case's own, the cookies."""
+    headers = [("User-Agent", USER_AGENT)]
+    if case.body or case.method in METHODS_WITH_BODY:
+        headers.append(("Content-Length", str(len(case.body))))
+    given = {name.lower() for name, _ in case.headers}
+    headers = [header for header in headers if header[0].lower() not in given] + list(case.headers)
+    if cookie is not None and "cookie" not in given:
+        headers.append(("Cookie", cookie))
+    return headers

@@ -6,33 +6,41 @@ import asyncio
 
 import h11
 
-from greeter.tools.compare.corpus import Case
-from greeter.tools.compare.exchange import EVENT_STREAM, METHODS_WITH_BODY, Exchange, first_event, no_answer
+from greeter.tools.compare.case import Case
+from greeter.tools.compare.cookies import Browser
+from greeter.tools.compare.exchange import EVENT_STREAM, Exchange, first_event, no_answer, request_headers
 
 READ_SIZE = 65_536
 
 
-async def fetch_over_http(host: str, port: int, case: Case, timeout: float) -> Exchange:
-    """Send one case on a new connection and return the answer; a stream is read up to its first event."""
+async def fetch_over_http(host: str, port: int, case: Case, timeout: float, browser: Browser | None = None) -> Exchange:
+    """Send one case on a new connection and return the answer; a stream is read up to its first event.
+
+    With a browser, the request carries its cookies for the target, and it keeps those the answer sets."""
     try:
         async with asyncio.timeout(timeout):
-            return await _exchange(host, port, case)
+            answer = await _exchange(host, port, case, browser)
     except TimeoutError:
         return no_answer(f"no complete answer within {timeout:g} s")
     except OSError as error:
         return no_answer(f"the connection failed: {error.strerror or error}")
     except h11.ProtocolError as error:
         return no_answer(f"the answer is not valid HTTP/1.1: {error}")
+    if browser is not None:
+        browser.keep(case.target, answer.headers)
+    return answer
 
 
-async def _exchange(host: str, port: int, case: Case) -> Exchange:
+async def _exchange(host: str, port: int, case: Case, browser: Browser | None) -> Exchange:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         connection = h11.Connection(h11.CLIENT)
-        headers = [("Host", f"{host}:{port}"), ("User-Agent", "greeter-compare"), ("Connection", "close")]
-        if case.method in METHODS_WITH_BODY:
-            headers.append(("Content-Length", "0"))
+        cookie = None if browser is None else browser.cookie_header(case.target)
+        headers = [] if case.header("Host") is not None else [("Host", f"{host}:{port}")]  # the case's own wins
+        headers += [("Connection", "close"), *request_headers(case, cookie)]
         writer.write(connection.send(h11.Request(method=case.method, target=case.target, headers=headers)))
+        if case.body:
+            writer.write(connection.send(h11.Data(data=case.body)))
         writer.write(connection.send(h11.EndOfMessage()))
         await writer.drain()
         return await _read_answer(reader, connection)

@@ -1,21 +1,36 @@
-"""A comparison for people (a table, a title and a summary) and for machines (JSON)."""
+"""A comparison for people (a table, each MISMATCH side by side, the reasons, a summary) and for machines (JSON)."""
 
 from __future__ import annotations
 
+import difflib
+import textwrap
 from collections import Counter
 from typing import Any
 
 from greeter.tools.compare.comparison import Comparison
-from greeter.tools.compare.differences import INTENDED
+from greeter.tools.compare.differences import mask_scope
 from greeter.tools.compare.observe import COMPARED, NOT_COMPARED, Observed
 from greeter.tools.compare.verdict import Outcome, Verdict
 
 PATH_WIDTH = 48
+WIDTH = 120  # of the text, as the rest of greeter's output
+PART_WIDTH = 16  # the first column of a side-by-side view
+SIDE_WIDTH = (WIDTH - PART_WIDTH - 2) // 2  # each side's column
+BODY_LINES = 8  # of each body, from the line before the first that differs
+SHOWN_END = 40  # bytes of each body's end, when the two differ only there
 
 
 def title(comparison: Comparison) -> str:
     requests = len(comparison.outcomes)
-    return f"greeter compare: {comparison.twin_name} vs {comparison.quart_name}; {requests} requests, {comparison.mode}"
+    return (
+        f"greeter compare: {comparison.twin_name} vs {comparison.quart_name}; {requests} requests"
+        f"{_from(comparison)}, {comparison.mode}"
+    )
+
+
+def _from(comparison: Comparison) -> str:
+    source = comparison.corpus.source
+    return "" if not source else f" from {source}"
 
 
 def summary(comparison: Comparison) -> str:
@@ -26,16 +41,37 @@ def summary(comparison: Comparison) -> str:
     )
 
 
-def table(comparison: Comparison, *, only_differences: bool) -> str:
-    """The title, one row per case (method, path, each side's status, the verdict, a one-line diff), the summary."""
+def text(comparison: Comparison, *, only_differences: bool) -> str:
+    """The table; then each MISMATCH side by side, the intended differences seen with their reasons, what the
+    corpus left out; the summary last."""
+    lines = [*table(comparison, only_differences=only_differences)]
+    mismatches = [outcome for outcome in comparison.outcomes if outcome.verdict is Verdict.MISMATCH]
+    for outcome in mismatches:
+        lines += ["", *side_by_side(outcome)]
+    seen = {outcome.intended.title: outcome.intended for outcome in comparison.outcomes if outcome.intended}
+    if seen:
+        lines += ["", "Intended differences (from the corpus, with their reasons):"]
+        for difference in seen.values():
+            lines += _wrapped(f"{difference.title}: {difference.reason}", "- ", "  ")
+    if comparison.corpus.notes:
+        lines += ["", "Left out of the corpus:"]
+        for note in comparison.corpus.notes:
+            lines += _wrapped(note, "- ", "  ")
+    lines += ["", summary(comparison)]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def table(comparison: Comparison, *, only_differences: bool) -> list[str]:
+    """The title, what is compared, and one row per case: method, path, each side's status, the verdict, a diff."""
     rows = [("METHOD", "PATH", "FLASK", "QUART", "VERDICT", "DIFFERENCE")]
     for outcome in comparison.outcomes:
         if only_differences and outcome.verdict is Verdict.MATCH:
             continue
+        case = outcome.case
         rows.append(
             (
-                outcome.case.method,
-                outcome.case.shown(PATH_WIDTH),
+                case.method,
+                f"{case.shown(PATH_WIDTH)} {case.context}".rstrip(),
                 _status(outcome.twin),
                 _status(outcome.quart),
                 outcome.verdict.value,
@@ -43,12 +79,108 @@ def table(comparison: Comparison, *, only_differences: bool) -> str:
             )
         )
     widths = [max(len(row[column]) for row in rows) for column in range(5)]
-    lines = [title(comparison), f"compared: {', '.join(COMPARED)}; not compared: {', '.join(NOT_COMPARED)}", ""]
+    masks = comparison.corpus.masks
+    masked = f"; masked: {', '.join(mask_scope(mask) for mask in masks)}" if masks else ""
+    lines = [title(comparison), f"compared: {', '.join(COMPARED)}; not compared: {', '.join(NOT_COMPARED)}{masked}", ""]
     lines += [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[5] for row in rows
     ]
-    lines += ["", summary(comparison)]
-    return "\n".join(line.rstrip() for line in lines)
+    return lines
+
+
+def side_by_side(outcome: Outcome) -> list[str]:
+    """One MISMATCH: the request, then each part that differs, the Flask app's answer on the left."""
+    case = outcome.case
+    lines = [f"MISMATCH {case.method} {case.shown(80)} {case.context}".rstrip()]
+    lines.append(_row("", "FLASK", "QUART"))
+    for part in outcome.differing:
+        flask_lines, quart_lines = _values(outcome, part)
+        for number in range(max(len(flask_lines), len(quart_lines))):
+            lines.append(
+                _row(
+                    part if number == 0 else "",
+                    flask_lines[number] if number < len(flask_lines) else "",
+                    quart_lines[number] if number < len(quart_lines) else "",
+                )
+            )
+    return lines
+
+
+def _values(outcome: Outcome, part: str) -> tuple[list[str], list[str]]:
+    flask, quart = outcome.twin.value(part), outcome.quart.value(part)
+    if part == "body":
+        assert isinstance(flask, bytes) and isinstance(quart, bytes)
+        if outcome.set_aside is not None:
+            flask, quart = outcome.set_aside.without(flask), outcome.set_aside.without(quart)
+        return _body_lines(flask, quart)
+    if part == "other headers":
+        assert isinstance(flask, tuple) and isinstance(quart, tuple)
+        only_flask = [f"{name}: {value}" for name, value in flask if (name, value) not in quart]
+        only_quart = [f"{name}: {value}" for name, value in quart if (name, value) not in flask]
+        return _folded(only_flask or ["(none other)"]), _folded(only_quart or ["(none other)"])
+    return _folded([_one(flask)]), _folded([_one(quart)])
+
+
+def _folded(lines: list[str]) -> list[str]:
+    """Each line folded to the column, so that a long header is shown whole."""
+    return [piece for line in lines for piece in textwrap.wrap(line, SIDE_WIDTH, break_on_hyphens=False) or [""]]
+
+
+def _body_lines(flask: bytes, quart: bytes) -> tuple[list[str], list[str]]:
+    """The two bodies' lines where they first differ, aligned as a diff aligns them, with the line before and
+    after: `- ` before a line only the Flask app's has (or has otherwise), `+ ` before the Quart app's."""
+    if not flask or not quart:
+        return (["(empty)"] if not flask else _first_lines(flask)), (["(empty)"] if not quart else _first_lines(quart))
+    left = flask.decode("utf-8", errors="replace").splitlines()
+    right = quart.decode("utf-8", errors="replace").splitlines()
+    opcodes = difflib.SequenceMatcher(None, left, right, autojunk=False).get_opcodes()
+    changed = next((opcode for opcode in opcodes if opcode[0] != "equal"), None)
+    if changed is None:  # the same lines: they differ in how they end (a last newline, \r\n)
+        return [repr(flask[-SHOWN_END:])], [repr(quart[-SHOWN_END:])]
+    _, left_start, left_end, right_start, right_end = changed
+    before = min(1, left_start, right_start)
+    size = max(left_end - left_start, right_end - right_start)
+    rows_left = [f"  {line}" for line in left[left_start - before : left_start]]
+    rows_right = [f"  {line}" for line in right[right_start - before : right_start]]
+    rows_left += [f"- {line}" for line in left[left_start:left_end]] + [""] * (size - (left_end - left_start))
+    rows_right += [f"+ {line}" for line in right[right_start:right_end]] + [""] * (size - (right_end - right_start))
+    rows_left += [f"  {line}" for line in left[left_end : left_end + 1]]
+    rows_right += [f"  {line}" for line in right[right_end : right_end + 1]]
+    return _ending(rows_left, left, flask), _ending(rows_right, right, quart)
+
+
+def _ending(rows: list[str], lines: list[str], body: bytes) -> list[str]:
+    """The rows shown, each cut to its column, and how much there is when not all of it is shown."""
+    shown = [_cut(row) for row in rows[:BODY_LINES]]
+    if len([row for row in rows[:BODY_LINES] if row]) < len(lines):
+        shown.append(f"… ({len(lines)} lines, {len(body)} bytes in all)")
+    return shown
+
+
+def _first_lines(body: bytes) -> list[str]:
+    lines = body.decode("utf-8", errors="replace").splitlines()
+    return _ending(lines, lines, body)
+
+
+def _one(value: object) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, frozenset):
+        return ", ".join(sorted(value))
+    return str(value)
+
+
+def _cut(line: str) -> str:
+    line = line.replace("\t", " ")
+    return line if len(line) <= SIDE_WIDTH else line[: SIDE_WIDTH - 1] + "…"
+
+
+def _row(part: str, flask: str, quart: str) -> str:
+    return f"  {part.ljust(PART_WIDTH - 2)}{flask.ljust(SIDE_WIDTH)}  {quart}"
+
+
+def _wrapped(line: str, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(line, WIDTH, initial_indent=first, subsequent_indent=rest) or [first]
 
 
 def _status(observed: Observed) -> str:
@@ -56,7 +188,9 @@ def _status(observed: Observed) -> str:
 
 
 def as_json(comparison: Comparison) -> dict[str, Any]:
+    """The whole result: the sides, the corpus (its source, intended differences, masks, notes), every case."""
     counts = Counter(outcome.verdict for outcome in comparison.outcomes)
+    corpus = comparison.corpus
     return {
         "title": title(comparison),
         "mode": comparison.mode,
@@ -68,30 +202,44 @@ def as_json(comparison: Comparison) -> dict[str, Any]:
         },
         "compared": list(COMPARED),
         "not_compared": NOT_COMPARED,
-        "intended_differences": [{"title": d.title, "reason": d.reason} for d in INTENDED],
+        "corpus": corpus.source,
+        "intended_differences": [{"title": d.title, "reason": d.reason} for d in corpus.intended],
+        "masks": [{"what": mask_scope(mask), "why": mask.why} for mask in corpus.masks],
+        "left_out": list(corpus.notes),
         "cases": [_case_json(outcome) for outcome in comparison.outcomes],
     }
 
 
 def _case_json(outcome: Outcome) -> dict[str, Any]:
+    case = outcome.case
     return {
-        "method": outcome.case.method,
-        "target": outcome.case.target,
-        "why": outcome.case.why,
+        "method": case.method,
+        "target": case.target,
+        "why": case.why,
+        "headers": dict(case.headers),
+        "sends": case.sends or None,
+        "body": case.body.decode("utf-8", errors="replace") if case.body else None,
+        "sequence": case.sequence or None,
+        "step": case.step or None,
         "verdict": outcome.verdict.value,
         "differing": list(outcome.differing),
         "difference": outcome.diff or None,
+        "intended": None if outcome.intended is None else outcome.intended.title,
         "flask": _observed_json(outcome.twin),
         "quart": _observed_json(outcome.quart),
     }
 
 
 def _observed_json(observed: Observed) -> dict[str, Any]:
+    headers: dict[str, str] = {}
+    for name, value in observed.other_headers:  # a name set twice (Set-Cookie) keeps each value
+        headers[name] = f"{headers[name]}\n{value}" if name in headers else value
     return {
         "status": observed.status,
         "location": observed.location,
         "content_type": observed.content_type,
         "allow": None if observed.allow is None else sorted(observed.allow),
-        "other_headers": dict(observed.other_headers),
+        "other_headers": headers,
         "body_bytes": len(observed.body),
+        "body": observed.body.decode("utf-8", errors="replace"),
     }
