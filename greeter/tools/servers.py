@@ -89,6 +89,7 @@ class RunningServer:
     spec: ServerSpec
     origin: str  # scheme://host:port, no trailing slash
     pid: int
+    log_path: Path  # what it prints, as it prints it (gone once it stops)
 
     @property
     def host_and_port(self) -> tuple[str, int]:
@@ -144,7 +145,7 @@ def _running(spec: ServerSpec, log_path: Path) -> Iterator[RunningServer]:
             cwd=spec.cwd,
         )
     try:
-        yield RunningServer(spec, _wait_until_ready(spec, process, log_path), process.pid)
+        yield RunningServer(spec, _wait_until_ready(spec, process, log_path), process.pid, log_path)
     finally:
         _stop(process)
 

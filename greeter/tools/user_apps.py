@@ -80,8 +80,8 @@ def load_user_app(spec: str, framework: type[AppT], option: str) -> UserApp[AppT
     module_name, folder = import_name(path)
     module = _import(module_name, folder, where)
     if expression.strip():
-        app = _by_expression(module, expression.strip(), framework, where, folder)
-        return UserApp(spec, path, module_name, folder, expression.strip(), app)
+        named, app = _by_expression(module, expression.strip(), framework, where, folder)
+        return UserApp(spec, path, module_name, folder, named, app)
     found, app = _discover(module, framework, where, folder)
     return UserApp(spec, path, module_name, folder, found, app)
 
@@ -125,8 +125,11 @@ def _import(module_name: str, folder: Path, where: str) -> ModuleType:
         raise UserAppError(f"{where}: importing {module_name} raised {_said(error, folder)}.") from None
 
 
-def _by_expression(module: ModuleType, expression: str, framework: type[AppT], where: str, folder: Path) -> AppT:
-    """`NAME` or `NAME(literal arguments)`, as Flask's find_app_by_string reads them; a function is called."""
+def _by_expression(
+    module: ModuleType, expression: str, framework: type[AppT], where: str, folder: Path
+) -> tuple[str, AppT]:
+    """`NAME` or `NAME(literal arguments)`, as Flask's find_app_by_string reads them; a function is called (a bare
+    name too, as Flask does: the expression returned then says the call, for a server that would not make it)."""
     try:
         tree = ast.parse(expression, mode="eval").body
     except SyntaxError:
@@ -148,8 +151,9 @@ def _by_expression(module: ModuleType, expression: str, framework: type[AppT], w
         raise UserAppError(f"{where}: {module.__name__} has no {name}{_names_there(module, framework)}.")
     found = getattr(module, name)
     if inspect.isfunction(found):
-        found = _call(found, expression if "(" in expression else f"{name}()", args, kwargs, where, folder)
-    return _checked(found, framework, where, f"{module.__name__}:{expression}")
+        expression = expression if isinstance(tree, ast.Call) else f"{name}()"
+        found = _call(found, expression, args, kwargs, where, folder)
+    return expression, _checked(found, framework, where, f"{module.__name__}:{expression}")
 
 
 def _discover(module: ModuleType, framework: type[AppT], where: str, folder: Path) -> tuple[str, AppT]:

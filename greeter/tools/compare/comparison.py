@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Flask
 from quart import Quart
@@ -16,6 +16,7 @@ from greeter.tools.compare.corpus import Corpus
 from greeter.tools.compare.http_client import fetch_over_http
 from greeter.tools.compare.in_process import ORIGIN as TEST_CLIENT_ORIGIN
 from greeter.tools.compare.in_process import fetch_from_flask, fetch_from_quart
+from greeter.tools.compare.logs import LogTail, listening, notable, warnings_said
 from greeter.tools.compare.observe import observe
 from greeter.tools.compare.verdict import Outcome, judge
 from greeter.tools.servers import RunningServer
@@ -51,18 +52,21 @@ def with_browsers(
 async def compare_over_http(corpus: Corpus, twin: RunningServer, quart: RunningServer) -> Comparison:
     """Each case to both servers at once, one case after another, each request on a connection of its own."""
     outcomes: list[Outcome] = []
+    twin_log, quart_log = LogTail(twin.log_path), LogTail(quart.log_path)
+    twin_log.new_lines(), quart_log.new_lines()  # what they said as they started is no case's
     for case, twin_browser, quart_browser in with_browsers(corpus.cases, twin.origin, quart.origin):
         twin_answer, quart_answer = await asyncio.gather(
             fetch_over_http(*twin.host_and_port, case, REQUEST_TIMEOUT, twin_browser),
             fetch_over_http(*quart.host_and_port, case, REQUEST_TIMEOUT, quart_browser),
         )
+        outcome = judge(
+            case,
+            observe(twin_answer, case, twin.origin, corpus.masks),
+            observe(quart_answer, case, quart.origin, corpus.masks),
+            corpus.intended,
+        )
         outcomes.append(
-            judge(
-                case,
-                observe(twin_answer, case, twin.origin, corpus.masks),
-                observe(quart_answer, case, quart.origin, corpus.masks),
-                corpus.intended,
-            )
+            replace(outcome, twin_said=notable(twin_log.new_lines()), quart_said=notable(quart_log.new_lines()))
         )
     return Comparison(twin.spec.name, quart.spec.name, "over HTTP", corpus, outcomes)
 
@@ -79,18 +83,28 @@ async def compare_in_process(
     """Each case through both test clients; the Quart app runs its serving lifecycle meanwhile, as when served."""
     twin_client = twin_app.test_client(use_cookies=False)  # the cookies are the sequence's, as over HTTP
     outcomes: list[Outcome] = []
-    async with quart_app.test_app():
-        quart_client = quart_app.test_client(use_cookies=False)
-        assert isinstance(quart_client, QuartClient)  # the protocol test_client() declares names less
-        for case, twin_browser, quart_browser in with_browsers(corpus.cases, TEST_CLIENT_ORIGIN, TEST_CLIENT_ORIGIN):
-            twin_answer = fetch_from_flask(twin_client, case, twin_browser)
-            quart_answer = await fetch_from_quart(quart_client, case, REQUEST_TIMEOUT, quart_browser)
-            outcomes.append(
-                judge(
+    with listening(twin_app) as twin_log, listening(quart_app) as quart_log:
+        async with quart_app.test_app():
+            quart_client = quart_app.test_client(use_cookies=False)
+            assert isinstance(quart_client, QuartClient)  # the protocol test_client() declares names less
+            for case, twin_browser, quart_browser in with_browsers(
+                corpus.cases, TEST_CLIENT_ORIGIN, TEST_CLIENT_ORIGIN
+            ):
+                with warnings_said() as twin_warned:
+                    twin_answer = fetch_from_flask(twin_client, case, twin_browser)
+                with warnings_said() as quart_warned:
+                    quart_answer = await fetch_from_quart(quart_client, case, REQUEST_TIMEOUT, quart_browser)
+                outcome = judge(
                     case,
                     observe(twin_answer, case, TEST_CLIENT_ORIGIN, corpus.masks),
                     observe(quart_answer, case, TEST_CLIENT_ORIGIN, corpus.masks),
                     corpus.intended,
                 )
-            )
+                outcomes.append(
+                    replace(
+                        outcome,
+                        twin_said=notable(twin_log.taken() + twin_warned),
+                        quart_said=notable(quart_log.taken() + quart_warned),
+                    )
+                )
     return Comparison(*names, "in-process", corpus, outcomes)

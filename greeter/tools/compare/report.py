@@ -89,12 +89,15 @@ def table(comparison: Comparison, *, only_differences: bool) -> list[str]:
 
 
 def side_by_side(outcome: Outcome) -> list[str]:
-    """One MISMATCH: the request, then each part that differs, the Flask app's answer on the left."""
+    """One MISMATCH: the request, each part that differs, and what each app logged (an exception, a warning)
+    while it answered; the Flask app on the left."""
     case = outcome.case
     lines = [f"MISMATCH {case.method} {case.shown(80)} {case.context}".rstrip()]
     lines.append(_row("", "FLASK", "QUART"))
-    for part in outcome.differing:
-        flask_lines, quart_lines = _values(outcome, part)
+    rows = [(part, *_values(outcome, part)) for part in outcome.differing]
+    if outcome.twin_said or outcome.quart_said:  # what each app logged or warned of meanwhile
+        rows.append(("logged", _folded(list(outcome.twin_said)), _folded(list(outcome.quart_said))))
+    for part, flask_lines, quart_lines in rows:
         for number in range(max(len(flask_lines), len(quart_lines))):
             lines.append(
                 _row(
@@ -225,8 +228,8 @@ def _case_json(outcome: Outcome) -> dict[str, Any]:
         "differing": list(outcome.differing),
         "difference": outcome.diff or None,
         "intended": None if outcome.intended is None else outcome.intended.title,
-        "flask": _observed_json(outcome.twin),
-        "quart": _observed_json(outcome.quart),
+        "flask": _observed_json(outcome.twin) | {"said": list(outcome.twin_said)},
+        "quart": _observed_json(outcome.quart) | {"said": list(outcome.quart_said)},
     }
 
 

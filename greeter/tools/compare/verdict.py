@@ -31,6 +31,9 @@ class Outcome:
     diff: str  # each part that differs, the Flask app's value first; the intended difference's title; or ""
     # for a MISMATCH beyond an intended difference: the bodies without the intended part, as the diff shows them
     set_aside: IntendedDifference | None = None
+    # what each app logged or warned of while it answered (greeter/tools/compare/logs.py): shown, not compared
+    twin_said: tuple[str, ...] = ()
+    quart_said: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> Verdict:
