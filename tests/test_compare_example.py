@@ -34,7 +34,7 @@ AWAITED_ARGS = {
     for method in ("GET", "HEAD")
     for target in ("/api/notes", "/api/notes?q=MILK", "/api/notes?q=" + "x" * 2000)
 }
-FILES_NOT_AWAITED = {("POST", "/upload"), ("POST", "/upload (a file)")}
+FILES_NOT_AWAITED = {("POST", "/upload"), ("POST", "/upload (a file, list.txt)"), ("POST", "/upload (a file, no name)")}
 FLASH_NOT_AWAITED = {("POST", "/hello (a form; 'say hello' step 1)"), ("GET", "/ ('say hello' step 2)")}
 
 
@@ -87,7 +87,9 @@ def test_the_broken_port_fails_on_exactly_its_mistakes(mode: list[str]) -> None:
     assert verdicts(result, "intended") == INTENDED
     said = {label(case): case["quart"]["said"] for case in result["cases"] if case["verdict"] == "MISMATCH"}
     assert said[("GET", "/api/notes")] == ["TypeError: object ImmutableMultiDict can't be used in 'await' expression"]
-    assert said[("POST", "/upload (a file)")][0] == "AttributeError: 'coroutine' object has no attribute 'get'"
+    assert (
+        said[("POST", "/upload (a file, list.txt)")][0] == "AttributeError: 'coroutine' object has no attribute 'get'"
+    )
     flashed = said[("POST", "/hello (a form; 'say hello' step 1)")]
     # a warning is tied to its request only in-process; a server's log cannot say which request freed it
     assert flashed == (["RuntimeWarning: coroutine 'flash' was never awaited"] if mode else [])

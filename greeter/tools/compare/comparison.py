@@ -16,7 +16,7 @@ from greeter.tools.compare.corpus import Corpus
 from greeter.tools.compare.http_client import fetch_over_http
 from greeter.tools.compare.in_process import ORIGIN as TEST_CLIENT_ORIGIN
 from greeter.tools.compare.in_process import fetch_from_flask, fetch_from_quart
-from greeter.tools.compare.logs import LogTail, listening, notable, warnings_said
+from greeter.tools.compare.logs import LogTail, last_few, listening, notable, warnings_said
 from greeter.tools.compare.observe import observe
 from greeter.tools.compare.verdict import Outcome, judge
 from greeter.tools.servers import RunningServer
@@ -103,8 +103,8 @@ async def compare_in_process(
                 outcomes.append(
                     replace(
                         outcome,
-                        twin_said=notable(twin_log.taken() + twin_warned),
-                        quart_said=notable(quart_log.taken() + quart_warned),
+                        twin_said=last_few(twin_log.taken() + twin_warned),
+                        quart_said=last_few(quart_log.taken() + quart_warned),
                     )
                 )
     return Comparison(*names, "in-process", corpus, outcomes)

@@ -181,7 +181,7 @@ class _Reader:
 
     def intended(self, entry: dict[str, Any], where: str) -> IntendedDifference:
         self.known_keys(entry, "intended", where)
-        parts = self.strings(entry, "differs_in", where)
+        parts = self.strings(entry, "differs_in", where, required=False)
         if not parts or any(part not in COMPARED for part in parts):
             raise self.fail(where, f"needs differs_in, a list of some of: {', '.join(COMPARED)}")
         methods = self.strings(entry, "methods", where, required=False)
@@ -347,7 +347,7 @@ class _Reader:
             body += b"--" + boundary + b"\r\nContent-Disposition: form-data; " + disposition + b"\r\n"
             body += (b"Content-Type: " + kind + b"\r\n" if kind else b"") + b"\r\n" + content + b"\r\n"
         body += b"--" + boundary + b"--\r\n"
-        sends = "a file" if len(files) == 1 else f"{len(files)} files"
+        sends = f"a file, {files[0][1] or 'no name'}" if len(files) == 1 else f"{len(files)} files"
         return body, sends, f"multipart/form-data; boundary={boundary.decode()}"
 
     # the values

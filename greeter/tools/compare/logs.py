@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import re
 import traceback
 import warnings
 from collections.abc import Iterator
@@ -23,22 +22,43 @@ from pathlib import Path
 from flask import Flask
 from quart import Quart
 
-# the last line of a traceback, as a log prints it: `KeyError: 'x'`, `jinja2.exceptions.TemplateNotFound: x.html`
-EXCEPTION = re.compile(r"(?:[A-Za-z_][\w.]*\.)?(?:[A-Z]\w*)?(?:Error|Exception|Exit|Interrupt)(?:: .*)?")
 MOST_LINES = 3  # of one side, for one case
+TRACEBACK = "Traceback (most recent call last):"
 # what Python adds after a warning of a coroutine never awaited, telling how to learn more: not news of the app
 NOT_NOTABLE = ("RuntimeWarning: Enable tracemalloc to get the object allocation traceback",)
 
 
 def notable(lines: list[str]) -> tuple[str, ...]:
-    """The lines that end a traceback (or are a warning's message), in order, each once, the last few."""
+    """What ends each traceback of a log (the exception: `KeyError: 'x'`), and each warning given alone (as the
+    in-process log gives them: `RuntimeWarning: ...`), in order, each once, the last few."""
     found: list[str] = []
-    for line in lines:
-        line = line.rstrip()
-        said = EXCEPTION.fullmatch(line) or line.split(": ", 1)[0].endswith("Warning")
-        if said and line not in found and line not in NOT_NOTABLE:
-            found.append(line)
-    return tuple(found[-MOST_LINES:])
+    in_traceback = False
+    for line in (line.rstrip() for line in lines):
+        said = None
+        if line == TRACEBACK:
+            in_traceback = True
+        elif in_traceback and line and not line[0].isspace():  # the first line after the frames: the exception
+            in_traceback = False
+            said = line
+        elif _is_warning(line):
+            said = line
+        if said is not None:
+            found.append(said)
+    return last_few(found)
+
+
+def last_few(said: list[str]) -> tuple[str, ...]:
+    """Each line once, in order, without Python's advice on tracemalloc, the last few."""
+    kept: list[str] = []
+    for line in said:
+        if line not in kept and line not in NOT_NOTABLE:
+            kept.append(line)
+    return tuple(kept[-MOST_LINES:])
+
+
+def _is_warning(line: str) -> bool:
+    category = line.split(": ", 1)[0]
+    return category.endswith("Warning") and category.isidentifier()
 
 
 class LogTail:
