@@ -1,0 +1,106 @@
+"""What the thread per rendered page costs: one page of a Quart app, called as its server calls it (ASGI, no
+sockets), as ported and with Flask's synchronous context processor taken off its blueprints, turn about.
+
+Quart's Blueprint is Flask's, whose constructor gives every blueprint Flask's default context processor, a plain
+function; Quart runs a plain function in a thread, so each render_template in a blueprint's view makes a trip to
+the thread pool and back. docs/flask-to-quart.md ("The thread per rendered page") quotes what this prints.
+
+    python thread_per_page.py                        from docs/example: quart_app's /
+    python thread_per_page.py MODULE:APP PATH        your own app's page, from its folder
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from typing import Any
+
+from quart import Quart
+
+from greeter.plumbing.template_context import drop_flask_default_processors
+from greeter.tools.user_apps import load_quart_app
+
+
+async def measure(app: Quart, path: str, requests: int) -> tuple[float, float, float]:
+    """Microseconds per page (wall clock, CPU of every thread) and calls to a thread per page, for n pages."""
+    trips = 0
+    to_thread = app.sync_to_async
+
+    def counted(func: Any) -> Any:
+        nonlocal trips
+        trips += 1
+        return to_thread(func)
+
+    app.sync_to_async = counted  # type: ignore[method-assign]
+    started, cpu = time.perf_counter(), time.process_time()
+    for _ in range(requests):
+        status = await page(app, path)
+        assert status == 200, f"{path} answered {status}"
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    app.sync_to_async = to_thread  # type: ignore[method-assign]
+    return wall / requests * 1e6, cpu / requests * 1e6, trips / requests
+
+
+async def page(app: Quart, path: str) -> int:
+    """One GET, as Hypercorn hands it to the app: a scope, one body message; the status it answers."""
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "asgi": {"spec_version": "2.1", "version": "3.0"},
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1:8000")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+        "extensions": {},
+    }
+    sent: dict[str, Any] = {}
+    asked = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal asked
+        if not asked:
+            asked = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # cancelled once the app has answered
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            sent["status"] = message["status"]
+
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    return int(sent["status"])
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("app", nargs="?", default="quart_app:create_app()", help="MODULE:APP, as flask --app takes")
+    parser.add_argument("path", nargs="?", default="/", help="a page its blueprint renders with render_template")
+    parser.add_argument("--requests", type=int, default=2000, help="pages per round (default 2,000)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds, each app in turn (default 5)")
+    options = parser.parse_args()
+    as_ported = load_quart_app(options.app, "the app").app
+    without = load_quart_app(options.app, "the app").app
+    drop_flask_default_processors(without)
+    results: dict[str, list[tuple[float, float, float]]] = {"as ported": [], "without": []}
+    for _ in range(options.rounds + 1):  # the first round warms up: templates compiled, caches filled
+        for name, app in (("as ported", as_ported), ("without", without)):
+            results[name].append(await measure(app, options.path, options.requests))
+    median = {name: [statistics.median(r[i] for r in runs[1:]) for i in range(3)] for name, runs in results.items()}
+    (wall, cpu, trips), (bare_wall, bare_cpu, bare_trips) = median["as ported"], median["without"]
+    print(f"GET {options.path} of {options.app}, in-process: median of {options.rounds} rounds of {options.requests}")
+    print(f"  as ported, a thread per page ({trips:g} per page):  {wall:6.0f} µs per page, {cpu:6.0f} µs of CPU")
+    print(f"  Flask's processor taken off ({bare_trips:g} per page):  {bare_wall:6.0f} µs per page, {bare_cpu:6.0f} µs of CPU")
+    print(f"  the thread costs {wall - bare_wall:.0f} µs per page ({(wall - bare_wall) / wall:.0%} of its time)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
