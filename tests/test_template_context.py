@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REPO_ROOT
 from flask.templating import _default_template_ctx_processor as flask_default_processor
 from quart import Quart
 
@@ -26,3 +31,26 @@ async def test_a_page_renders_without_a_thread(app: Quart, monkeypatch: pytest.M
     response = await app.test_client().get(path)
     assert response.status_code == 200
     assert "<html" in (await response.get_data(as_text=True))
+
+
+# what the thread costs a Quart app of your own: docs/flask-to-quart.md quotes this command and its figures
+MEASURE = "cd docs/example && ../../.venv/bin/python thread_per_page.py"
+
+
+def test_the_measure_of_the_thread_per_page() -> None:
+    folder, command = MEASURE.removeprefix("cd ").split(" && ")
+    program, script = command.split()
+    done = subprocess.run(
+        [sys.executable, script, "--requests", "50", "--rounds", "1"],  # a short run: the figures are not kept
+        cwd=REPO_ROOT / folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert Path(program).name == "python"
+    lines = done.stdout.splitlines()
+    assert lines[0] == "GET / of quart_app:create_app(), in-process: median of 1 rounds of 50"
+    assert re.fullmatch(r"  as ported, a thread per page \(1 per page\): +\d+ µs per page, +\d+ µs of CPU", lines[1])
+    assert re.fullmatch(r"  Flask's processor taken off \(0 per page\): +\d+ µs per page, +\d+ µs of CPU", lines[2])
+    assert re.fullmatch(r"  the thread costs -?\d+ µs per page \(-?\d+% of its time\)", lines[3])
