@@ -47,6 +47,10 @@ def flask_views(templates: Path) -> Flask:
     def form() -> str:
         return flask.request.form.get("name", "")
 
+    @app.errorhandler(404)
+    def not_found(error: Exception) -> tuple[str, int]:
+        return flask.render_template("page.html", name="nobody"), 404
+
     return app
 
 
@@ -60,6 +64,10 @@ def copied_unchanged(templates: Path) -> Quart:
     @app.post("/form")
     def form() -> str:
         return quart.request.form.get("name", "")  # type: ignore[attr-defined, no-any-return]
+
+    @app.errorhandler(404)
+    def not_found(error: Exception) -> tuple[str, int]:  # an error handler is called as a view is
+        return quart.render_template("page.html", name="nobody"), 404  # type: ignore[return-value]
 
     return app
 
@@ -82,6 +90,7 @@ async def test_a_view_copied_unchanged_fails_where_flask_awaits_nothing(
     flask_client = flask_views(page_template).test_client()
     assert flask_client.get("/page").text == "<p>Ada</p>"
     assert flask_client.post("/form", data={"name": "Ada"}).text == "Ada"
+    assert flask_client.get("/nowhere").text == "<p>nobody</p>"
     app = copied_unchanged(page_template)
     logged = Logged()
     monkeypatch.setattr(app.logger, "handlers", [logged])
@@ -89,10 +98,12 @@ async def test_a_view_copied_unchanged_fails_where_flask_awaits_nothing(
     client = app.test_client()
     assert (await client.get("/page")).status_code == 500
     assert (await client.post("/form", form={"name": "Ada"})).status_code == 500
+    assert (await client.get("/nowhere")).status_code == 500
     gc.collect()  # the coroutines never awaited, freed (and warned of) now, under this test's filter
     assert logged.said == [
         ("Exception on request GET /page", "The response value type (coroutine) is not valid"),
         ("Exception on request POST /form", "'coroutine' object has no attribute 'get'"),
+        ("Exception on request GET /nowhere", "The response value type (coroutine) is not valid"),
     ]
 
 
@@ -363,7 +374,7 @@ def flask_flash() -> Flask:
     return app
 
 
-def quart_flash(*, awaited: bool = True) -> Quart:
+def quart_flash() -> Quart:
     app = Quart(__name__)
     app.secret_key = SECRET
 

@@ -17,6 +17,7 @@ from hypercorn.config import Config
 EXAMPLE = DOCS / "example"
 MINIMAL = EXAMPLE / "hypercorn.toml"
 HYPERCORN = [sys.executable, "-m", "hypercorn"]
+SERVE = "hypercorn --config hypercorn.toml quart_app:create_app()"  # as the guide says, from docs/example
 SERVE_TIMEOUT = 30.0
 
 
@@ -58,9 +59,10 @@ def test_the_minimal_settings_are_real_and_differ_from_hypercorns_defaults() -> 
 
 def test_they_serve_the_example_without_uvloop(start_server: StartServer, without_uvloop: dict[str, str]) -> None:
     port = free_port()
-    # as the file's first line says, with a port of the test's own
+    # as the guide says, with a port of the test's own
+    _, *arguments = SERVE.split()
     server = start_server(
-        [*HYPERCORN, "--config", "hypercorn.toml", "--bind", f"127.0.0.1:{port}", "quart_app:create_app()"],
+        [*HYPERCORN, *arguments[:-1], "--bind", f"127.0.0.1:{port}", arguments[-1]],
         r"Running on (?P<url>http://127\.0\.0\.1:\d+)",
         cwd=EXAMPLE,
         env=without_uvloop,

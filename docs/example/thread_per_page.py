@@ -96,10 +96,14 @@ async def main() -> None:
             results[name].append(await measure(app, options.path, options.requests))
     median = {name: [statistics.median(r[i] for r in runs[1:]) for i in range(3)] for name, runs in results.items()}
     (wall, cpu, trips), (bare_wall, bare_cpu, bare_trips) = median["as ported"], median["without"]
-    print(f"GET {options.path} of {options.app}, in-process: median of {options.rounds} rounds of {options.requests}")
-    print(f"  as ported, a thread per page ({trips:g} per page):  {wall:6.0f} µs per page, {cpu:6.0f} µs of CPU")
-    print(f"  Flask's processor taken off ({bare_trips:g} per page):  {bare_wall:6.0f} µs per page, {bare_cpu:6.0f} µs of CPU")
-    print(f"  the thread costs {wall - bare_wall:.0f} µs per page ({(wall - bare_wall) / wall:.0%} of its time)")
+    print(
+        f"GET {options.path} of {options.app}, in-process: {options.rounds} rounds of {options.requests} pages, medians"
+    )
+    print(f"  {'':30}{'per page':>10}{'CPU per page':>15}{'threads per page':>18}")
+    print(f"  {'as ported':30}{wall:7.0f} µs{cpu:12.0f} µs{trips:18g}")
+    print(f"  {'Flask processor taken off':30}{bare_wall:7.0f} µs{bare_cpu:12.0f} µs{bare_trips:18g}")
+    saved, saved_cpu = wall - bare_wall, cpu - bare_cpu
+    print(f"  the thread costs {saved:.0f} µs per page ({saved / wall:.0%}), {saved_cpu:.0f} µs of it CPU")
 
 
 if __name__ == "__main__":
