@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import command_path
+from conftest import DOCS, command_path
 
 STOP_TIMEOUT = 30.0
 
@@ -60,3 +60,38 @@ def test_compare_stops_the_servers_it_started(signal_number: int) -> None:
     for pid in left:  # not to leave them for the rest of the suite
         os.kill(pid, signal.SIGKILL)
     assert not left, f"servers left running after greeter compare was stopped: {left}"
+
+
+def descendants_of(pid: int) -> set[int]:
+    found = children_of(pid)
+    for child in set(found):
+        found |= descendants_of(child)
+    return found
+
+
+def test_compare_of_your_own_apps_stops_hypercorns_worker_too() -> None:
+    # plain `hypercorn` runs its app in a worker process of its own: a grandchild of greeter compare
+    process = subprocess.Popen(
+        [command_path("greeter"), "compare", "--flask", "flask_app", "--quart", "quart_app"],
+        cwd=DOCS / "example",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    deadline = time.monotonic() + STOP_TIMEOUT
+    started: set[int] = set()
+    while len(started) < 3 and process.poll() is None and time.monotonic() < deadline:  # two servers, a worker
+        started = descendants_of(process.pid)
+        time.sleep(0.01)
+    assert len(started) >= 3, f"greeter compare started {started}"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=STOP_TIMEOUT)
+    assert (process.returncode, stderr.lstrip("\n")) == (1, "greeter: stopped.\n")
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while any(is_running(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in started if is_running(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes left running after greeter compare was stopped: {left}"

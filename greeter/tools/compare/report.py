@@ -145,11 +145,25 @@ def _body_lines(flask: bytes, quart: bytes) -> tuple[list[str], list[str]]:
     size = max(left_end - left_start, right_end - right_start)
     rows_left = [f"  {line}" for line in left[left_start - before : left_start]]
     rows_right = [f"  {line}" for line in right[right_start - before : right_start]]
-    rows_left += [f"- {line}" for line in left[left_start:left_end]] + [""] * (size - (left_end - left_start))
-    rows_right += [f"+ {line}" for line in right[right_start:right_end]] + [""] * (size - (right_end - right_start))
+    changed_left, changed_right = left[left_start:left_end], right[right_start:right_end]
+    changed_left, changed_right = _where_lines_part(changed_left, changed_right)
+    rows_left += [f"- {line}" for line in changed_left] + [""] * (size - len(changed_left))
+    rows_right += [f"+ {line}" for line in changed_right] + [""] * (size - len(changed_right))
     rows_left += [f"  {line}" for line in left[left_end : left_end + 1]]
     rows_right += [f"  {line}" for line in right[right_end : right_end + 1]]
     return _ending(rows_left, left, flask), _ending(rows_right, right, quart)
+
+
+def _where_lines_part(left: list[str], right: list[str]) -> tuple[list[str], list[str]]:
+    """Two lines facing each other that differ beyond what their columns show, both shown from a little before
+    the first character that differs, so the difference is in sight."""
+    left, right = list(left), list(right)
+    for number, (one, other) in enumerate(zip(left, right, strict=False)):
+        at = next((i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b), min(len(one), len(other)))
+        if at > SIDE_WIDTH - 12:
+            start = at - 12
+            left[number], right[number] = f"…{one[start:]}", f"…{other[start:]}"
+    return left, right
 
 
 def _ending(rows: list[str], lines: list[str], body: bytes) -> list[str]:
