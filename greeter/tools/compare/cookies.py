@@ -34,9 +34,6 @@ class Browser:
                 message[name] = value
         self._jar.extract_cookies(_Answer(message), self._request(target))  # type: ignore[arg-type]
 
-    def __len__(self) -> int:
-        return len(self._jar)
-
     def _request(self, target: str) -> urllib.request.Request:
         return urllib.request.Request(self.origin + target)
 

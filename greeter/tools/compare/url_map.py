@@ -141,8 +141,8 @@ def converter_samples(converter: BaseConverter) -> list[object]:
         candidates = sorted(converter.items)
     elif isinstance(converter, IntegerConverter | FloatConverter):
         candidates = _numbers(converter)
-    else:
-        candidates = list(_standard(converter))
+    else:  # one sample: the first the converter takes
+        candidates = next(([c] for c in _standard(converter) if _accepted(converter, c)), [])
     return [candidate for candidate in candidates if _accepted(converter, candidate)]
 
 
