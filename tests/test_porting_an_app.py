@@ -577,18 +577,3 @@ async def test_a_connection_stays_in_its_thread(tmp_path: Path) -> None:
         await asyncio.to_thread(db.execute, "SELECT text FROM notes")
     db.close()
     assert threading.current_thread() is threading.main_thread()
-
-
-async def test_an_async_view_that_blocks_is_logged_by_nobody(caplog: pytest.LogCaptureFixture) -> None:
-    # a blocking driver in an async view raises nothing and logs nothing: it only stops the loop meanwhile
-    # (tests/test_blocking_views.py measures it); greeter's watchdog names it, plain Quart does not
-    caplog.set_level(logging.WARNING)
-    app = Quart(__name__)
-
-    @app.route("/")
-    async def blocking() -> str:
-        with sqlite3.connect(":memory:") as db:
-            return str(db.execute("SELECT 1").fetchone()[0])
-
-    assert await (await app.test_client().get("/")).get_data(as_text=True) == "1"
-    assert caplog.records == []
