@@ -6,7 +6,6 @@ own corpus is corpus.toml beside this module. Every mistake in a file is one sen
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import tomllib
@@ -18,6 +17,7 @@ from urllib.parse import urlencode
 from greeter.shared.errors import GreeterError
 from greeter.tools.compare.case import ALL_METHODS, Case
 from greeter.tools.compare.differences import IntendedDifference
+from greeter.tools.compare.multipart import multipart_body
 from greeter.tools.compare.observe import COMPARED, Mask
 
 CORPUS_TOML = Path(__file__).with_name("corpus.toml")
@@ -284,7 +284,7 @@ class _Reader:
             raise self.fail(where, "has a content_type without a body (form, json and files set their own)")
         form = self.form(entry, where)
         if "files" in entry:
-            return self.multipart(form, self.files(entry, where))
+            return multipart_body(form, self.files(entry, where))
         if "form" in entry:
             return urlencode(form, doseq=True).encode(), "a form", "application/x-www-form-urlencoded"
         if "json" in entry:
@@ -330,25 +330,6 @@ class _Reader:
                 )
             )
         return found
-
-    def multipart(
-        self, form: list[tuple[str, str]], files: list[tuple[str, str, str, bytes]]
-    ) -> tuple[bytes, str, str]:
-        """multipart/form-data as a browser sends it, with a boundary made of the contents (the same bytes each run)."""
-        parts = [(f'name="{_quoted(name)}"'.encode(), b"", value.encode()) for name, value in form]
-        parts += [
-            (f'name="{_quoted(field)}"; filename="{_quoted(filename)}"'.encode(), kind.encode(), content)
-            for field, filename, kind, content in files
-        ]
-        digest = hashlib.sha256(b"".join(b"".join(part) for part in parts)).hexdigest()
-        boundary = f"greeter-compare-{digest[:32]}".encode()
-        body = b""
-        for disposition, kind, content in parts:
-            body += b"--" + boundary + b"\r\nContent-Disposition: form-data; " + disposition + b"\r\n"
-            body += (b"Content-Type: " + kind + b"\r\n" if kind else b"") + b"\r\n" + content + b"\r\n"
-        body += b"--" + boundary + b"--\r\n"
-        sends = f"a file, {files[0][1] or 'no name'}" if len(files) == 1 else f"{len(files)} files"
-        return body, sends, f"multipart/form-data; boundary={boundary.decode()}"
 
     # the values
 
@@ -412,8 +393,3 @@ _KINDS: dict[type, str] = {str: "text", int: "a whole number", bool: "true or fa
 
 def _an_unknown(keys: list[str]) -> str:
     return f"an unknown key {keys[0]!r}" if len(keys) == 1 else f"unknown keys {', '.join(map(repr, keys))}"
-
-
-def _quoted(name: str) -> str:
-    """A name in a multipart header, as browsers write it: quotes and line breaks percent-encoded."""
-    return name.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
