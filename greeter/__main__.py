@@ -1,6 +1,6 @@
 """The `greeter` command's entry point, also `python -m greeter`: a Ctrl+C while Python is still loading greeter is
-a quiet stop too, and a Python without greeter's packages (Debian's python3 in the checkout, the venv not
-activated) is one sentence."""
+a quiet stop too (greeter/shared/stop_request.py), and a Python without greeter's packages (Debian's python3 in the
+checkout, the venv not activated) is one sentence."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ import sys
 
 def main() -> None:
     """Load the command line, then run it: click and greeter take a moment to import, and a Ctrl+C in that
-    moment would otherwise be a KeyboardInterrupt traceback."""
+    moment is remembered (not raised mid-import, where Python may lose it) and stops greeter before it serves."""
     try:
+        from greeter.shared.stop_request import StopRequest
+
+        StopRequest.catch()  # before anything heavy is imported: from here a stop is remembered, never lost
         from greeter.cli import main as run_command
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Python was still loading greeter's first module
         print("greeter: stopped.", file=sys.stderr)
         sys.exit(1)
     except ModuleNotFoundError as error:

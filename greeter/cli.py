@@ -72,13 +72,13 @@ def main() -> None:
     """The `greeter` command. Every mistake a person can make is one line on stderr and an exit status."""
     try:
         status = cli.main(standalone_mode=False, prog_name="greeter")  # `python -m greeter` is greeter too
-    except GreeterError as error:  # 2 for what was typed or set, 1 for what the machine refused
+    except GreeterError as error:  # 2 for what was typed or set, 1 for what the machine refused (or a stop)
         _fail(str(error), exit_status=error.exit_status)
     except click.UsageError as error:  # the options are the problem: an unknown one, a bad value, one too many
         _fail(f"{_end(_usage_words(error))} Run `{_help_command(error.ctx)}` for the options.", error.exit_code)
     except click.ClickException as error:
         _fail(_lower_first(error.format_message()), error.exit_code)
-    except (click.Abort, KeyboardInterrupt):  # Ctrl+C before serving, or during `greeter compare` or `bench`
+    except (click.Abort, KeyboardInterrupt):  # Ctrl+C in a test runner's CliRunner, where no handler remembers it
         _fail("stopped.", exit_status=1)
     sys.exit(status if isinstance(status, int) else 0)
 

@@ -248,6 +248,20 @@ def stop_group(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=STOP_TIMEOUT)
 
 
+@contextmanager
+def spawned(argv: list[str], **popen: Any) -> Iterator[subprocess.Popen[Any]]:
+    """A command started in a session of its own, and its whole group killed on the way out whatever the test did:
+    a process a failed test left running would load the machine and change what later tests see."""
+    with subprocess.Popen(argv, start_new_session=True, **popen) as process:
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+
+
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[StartServer]:
     """Start a command as a server for one test."""

@@ -13,7 +13,7 @@ from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from conftest import GREETER_READY, Server, StartServer, command_lines_in_session, command_path, run_greeter
+from conftest import GREETER_READY, Server, StartServer, command_lines_in_session, command_path, run_greeter, spawned
 
 RUN_TIMEOUT = 30
 
@@ -118,21 +118,16 @@ def loading_dependencies(pid: int) -> bool:
 
 @pytest.mark.parametrize("delay", [0.0, 0.02, 0.05, 0.1, 0.2])
 def test_ctrl_c_while_starting_is_no_traceback(delay: float) -> None:
-    process = subprocess.Popen(
-        [command_path("greeter"), "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    # counted from greeter's first import of Quart, Hypercorn and the rest (the tenth of a second a person sees):
-    # before it, Python is still starting or in the console-script wrapper pip writes, out of greeter's reach
-    deadline = time.monotonic() + RUN_TIMEOUT
-    while not loading_dependencies(process.pid) and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.001)
-    time.sleep(delay)
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    argv = [command_path("greeter"), "0"]
+    with spawned(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True) as process:
+        # counted from greeter's first import of Quart, Hypercorn and the rest (the tenth of a second a person
+        # sees): before it, Python is still starting or in the console-script wrapper pip writes, out of reach
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while not loading_dependencies(process.pid) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.001)
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
     assert "Traceback" not in stdout + stderr, stderr
     assert "KeyboardInterrupt" not in stdout + stderr
     # stopped before serving (one sentence, status 1), or after the banner (a graceful stop, status 0). A Ctrl+C

@@ -20,6 +20,7 @@ LINT_TIMEOUT = 300
     ],
     ids=["ruff-check", "ruff-format", "mypy"],
 )
+@pytest.mark.timeout(LINT_TIMEOUT + 30)  # mypy of the whole tree takes minutes on a loaded machine
 def test_clean(argv: list[str]) -> None:
     result = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=LINT_TIMEOUT)
     assert result.returncode == 0, result.stdout + result.stderr

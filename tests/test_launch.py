@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DOCS, command_path
+from conftest import DOCS, command_path, spawned
 
 STOP_TIMEOUT = 30.0
 
@@ -35,22 +35,19 @@ def is_running(pid: int) -> bool:
 
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_compare_stops_the_servers_it_started(signal_number: int) -> None:
-    process = subprocess.Popen(
-        [command_path("greeter"), "compare"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    # signalled as soon as its first server is up: a systemd stop, a `kill` or a closed terminal
-    deadline = time.monotonic() + STOP_TIMEOUT
-    started: set[int] = set()
-    while not started and process.poll() is None and time.monotonic() < deadline:
-        started = children_of(process.pid)
-        time.sleep(0.01)
-    assert started, "greeter compare started no server"
-    process.send_signal(signal_number)
-    _, stderr = process.communicate(timeout=STOP_TIMEOUT)
+    argv = [command_path("greeter"), "compare"]
+    with spawned(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+    ) as process:
+        # signalled as soon as its first server is up: a systemd stop, a `kill` or a closed terminal
+        deadline = time.monotonic() + STOP_TIMEOUT
+        started: set[int] = set()
+        while not started and process.poll() is None and time.monotonic() < deadline:
+            started = children_of(process.pid)
+            time.sleep(0.01)
+        assert started, "greeter compare started no server"
+        process.send_signal(signal_number)
+        _, stderr = process.communicate(timeout=STOP_TIMEOUT)
     assert "Traceback" not in stderr, stderr
     assert (process.returncode, stderr.lstrip("\n")) == (1, "greeter: stopped.\n")
     deadline = time.monotonic() + STOP_TIMEOUT
@@ -71,22 +68,17 @@ def descendants_of(pid: int) -> set[int]:
 
 def test_compare_of_your_own_apps_stops_hypercorns_worker_too() -> None:
     # plain `hypercorn` runs its app in a worker process of its own: a grandchild of greeter compare
-    process = subprocess.Popen(
-        [command_path("greeter"), "compare", "--flask", "flask_app", "--quart", "quart_app"],
-        cwd=DOCS / "example",
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    deadline = time.monotonic() + STOP_TIMEOUT
-    started: set[int] = set()
-    while len(started) < 3 and process.poll() is None and time.monotonic() < deadline:  # two servers, a worker
-        started = descendants_of(process.pid)
-        time.sleep(0.01)
-    assert len(started) >= 3, f"greeter compare started {started}"
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=STOP_TIMEOUT)
+    argv = [command_path("greeter"), "compare", "--flask", "flask_app", "--quart", "quart_app"]
+    pipes = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "stdin": subprocess.DEVNULL, "text": True}
+    with spawned(argv, cwd=DOCS / "example", **pipes) as process:
+        deadline = time.monotonic() + STOP_TIMEOUT
+        started: set[int] = set()
+        while len(started) < 3 and process.poll() is None and time.monotonic() < deadline:  # two servers, a worker
+            started = descendants_of(process.pid)
+            time.sleep(0.01)
+        assert len(started) >= 3, f"greeter compare started {started}"
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=STOP_TIMEOUT)
     assert (process.returncode, stderr.lstrip("\n")) == (1, "greeter: stopped.\n")
     deadline = time.monotonic() + STOP_TIMEOUT
     while any(is_running(pid) for pid in started) and time.monotonic() < deadline:

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import spawned
 
-from greeter.shared.proc import tree_cpu_seconds
+from greeter.shared.proc import rss_bytes, tree_cpu_seconds
 from greeter.tools.bench.rounds import worker_rss_bytes
 
 
@@ -35,16 +36,24 @@ def test_a_thread_that_ends_while_its_children_are_read_is_skipped(
     assert worker_rss_bytes(42, proc=tmp_path) == 1_024_000
 
 
+# a supervisor of one worker: it starts the worker, says the worker's pid, and waits; the worker says it has started
+SUPERVISOR = """
+import subprocess, sys, time
+worker = subprocess.Popen([sys.executable, "-c", "import time; print('started', flush=True); time.sleep(30)"])
+print(worker.pid, flush=True)
+time.sleep(30)
+"""
+
+
 def test_the_rss_of_a_process_and_of_its_worker() -> None:
-    assert 10_000_000 < worker_rss_bytes(os.getpid()) < 2_000_000_000
-    sleeper = "import time; print('started', flush=True); time.sleep(30)"
-    with subprocess.Popen([sys.executable, "-c", sleeper], stdout=subprocess.PIPE) as child:
-        try:
-            assert child.stdout is not None and child.stdout.readline() == b"started\n"  # done growing
-            # a process with a child reports the child's: the worker, not a supervisor
-            assert worker_rss_bytes(os.getpid()) == worker_rss_bytes(child.pid) > 0
-        finally:
-            child.kill()
+    # a tree of its own: the test run's own process may have other children, left by other tests
+    with spawned([sys.executable, "-c", SUPERVISOR], stdout=subprocess.PIPE, text=True) as supervisor:
+        assert supervisor.stdout is not None
+        worker = int(supervisor.stdout.readline())
+        assert supervisor.stdout.readline() == "started\n"  # done growing
+        # a process with no child reports its own; one with a child the child's: the worker, not a supervisor
+        assert 5_000_000 < worker_rss_bytes(worker) == rss_bytes(worker) < 2_000_000_000
+        assert worker_rss_bytes(supervisor.pid) == worker_rss_bytes(worker)
 
 
 def test_the_cpu_time_of_a_process_tree_counts_its_children() -> None:

@@ -151,12 +151,13 @@ import os, signal, sys
 from greeter.server.hypercorn_config import load_hypercorn_config
 from greeter.shared.paths import HYPERCORN_TOML
 from greeter.server.listen import listen
-from greeter.server.worker import EarlyStop, serve_worker
+from greeter.server.worker import serve_worker
 from greeter.server.supervisor import run
+from greeter.shared.stop_request import StopRequest
 config = load_hypercorn_config(HYPERCORN_TOML)
 config.workers = int(sys.argv[2])
 sock = listen("127.0.0.1", 0)
-EarlyStop.catch()
+StopRequest.catch()
 os.kill(os.getpid(), getattr(signal, sys.argv[1]))
 if sys.argv[3] == "worker":
     serve_worker(config, sock)  # as if the signal came after run() had looked

@@ -22,9 +22,9 @@ from greeter.server.reloader import other_copy_warning
 from greeter.server.start_failure import say_start_failure
 from greeter.server.supervisor import run
 from greeter.server.unix_socket import UnixListener, listen_unix
-from greeter.server.worker import EarlyStop
 from greeter.shared.paths import PACKAGE_DIR
 from greeter.shared.settings import SettingsError
+from greeter.shared.stop_request import StopRequest
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ def serve(options: ServeOptions) -> int:
     port = port_for_uid(os.getuid()) if options.asked_port is None else options.asked_port
     _set_app_environment(options)
     _check_the_app_starts(reload=options.reload or options.debug)
+    StopRequest.check()  # a Ctrl+C while the app was loading: stopped, nothing listened yet
     config = load_hypercorn_config(options.config_path)
     use_tls(config, options.certfile, options.keyfile)
     config.logger_class = LoggerWithoutRunningOn  # the banner says where greeter serves, once
@@ -69,7 +70,7 @@ def serve(options: ServeOptions) -> int:
     config.use_reloader = (
         options.reload or options.debug
     )  # greeter's own reloader; as `flask run --debug`, debug reloads
-    EarlyStop.catch()  # the banner says "serving": a stop from now on is graceful
+    # the banner says "serving": a stop from now on is graceful (the supervisor, or the worker, sees it asked for)
     print("\n".join(banner_lines(facts)), flush=True)
     # only where edits are meant to be served: a service runs an installed copy from its checkout on purpose
     if config.use_reloader and (warning := other_copy_warning(Path.cwd())):

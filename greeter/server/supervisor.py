@@ -23,7 +23,8 @@ from hypercorn.config import Config
 
 from greeter.server.limits import allow_many_connections
 from greeter.server.reloader import POLL_SECONDS, Watcher, describe_change, served_sources
-from greeter.server.worker import READY, REPLACE, STOP, STOP_SIGNALS, EarlyStop, serve_worker
+from greeter.server.worker import READY, REPLACE, STOP, serve_worker
+from greeter.shared.stop_request import STOP_SIGNALS, StopRequest
 
 STOP_MARGIN_SECONDS = 5.0  # past the graceful timeout, before a stuck worker is killed
 # imported once by the process every worker is forked from; never greeter, whose code each worker reads anew
@@ -33,7 +34,7 @@ PRELOADED = ["quart", "hypercorn.asyncio", "jinja2", "uvloop"]
 def run(config: Config, sock: socket.socket) -> int:
     """Serve on the socket until SIGTERM or Ctrl+C; the exit status of the server."""
     allow_many_connections()
-    if EarlyStop.requested:
+    if StopRequest.requested:
         return 0
     if config.workers == 1 and not config.use_reloader:
         serve_worker(config, sock)  # in this process: nothing to supervise
@@ -85,7 +86,7 @@ class StopSignals:
     """SIGTERM and Ctrl+C in the supervisor: remembered, and waking its wait at once."""
 
     def __init__(self) -> None:
-        self.requested = EarlyStop.requested
+        self.requested = StopRequest.requested
         self.wakeup, self._writer = socket.socketpair()  # readable once a signal came
         self._writer.setblocking(False)
         for signal_number in STOP_SIGNALS:

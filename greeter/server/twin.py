@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import sys
-from types import FrameType
+import threading
 
 from flask import Flask
 from werkzeug.serving import make_server
@@ -15,6 +14,7 @@ from werkzeug.serving import make_server
 from greeter.server.banner import banner_lines, listening_facts
 from greeter.server.listen import listen
 from greeter.server.ports import port_for_uid
+from greeter.shared.stop_request import StopRequest
 
 # what the banner says serves
 HOW = "Werkzeug's development server, a thread per request"
@@ -26,6 +26,7 @@ def twin(host: str, asked_port: int | None, *, command: str) -> None:
 
     port = port_for_uid(os.getuid()) if asked_port is None else asked_port
     app = create_flask_app()  # a bad GREETER_* setting: one sentence, before anything listens
+    StopRequest.check()  # a Ctrl+C while the twin was loading: stopped, nothing listened yet
     sock = listen(host, port)
     facts = listening_facts(sock, host, asked_port, HOW, command=command, debug=False)
     print("\n".join(banner_lines(facts, name="greeter twin")), flush=True)
@@ -39,9 +40,8 @@ def serve_twin(app: Flask, sock: socket.socket) -> None:
     server = make_server(host, port, app, threaded=True, fd=sock.fileno())
     sock.close()
 
-    def stop(signal_number: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt  # serve_forever's own way out: it closes the socket and returns
-
-    signal.signal(signal.SIGTERM, stop)
-    server.serve_forever()  # returns on Ctrl+C, without a traceback
+    # Ctrl+C and SIGTERM: shutdown() from a thread of its own (it waits for serve_forever, which runs here),
+    # rather than a KeyboardInterrupt that a request's thread or a finaliser could swallow
+    StopRequest.on_stop(lambda: threading.Thread(target=server.shutdown, daemon=True).start())
+    server.serve_forever()  # returns once shut down, without a traceback
     print("greeter twin: stopped.", file=sys.stderr)

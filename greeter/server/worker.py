@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 import socket
 from collections.abc import Callable
 from contextlib import suppress
@@ -17,26 +16,10 @@ from greeter import create_app
 from greeter.process import begin_shutdown
 from greeter.server.start_failure import say_start_failure
 from greeter.shared.paths import PACKAGE_DIR
+from greeter.shared.stop_request import STOP_SIGNALS, StopRequest
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # what a worker and its supervisor say on the pipe between them
 READY, STOP, REPLACE = "ready", "stop", "replace"
-
-
-class EarlyStop:
-    """A SIGTERM or Ctrl+C that arrives after the banner but before the event loop runs is kept, not lost."""
-
-    requested = False
-
-    @classmethod
-    def catch(cls) -> None:
-        """From here on a stop signal is a request to stop gracefully, never a traceback or a killed process."""
-        for signal_number in STOP_SIGNALS:
-            signal.signal(signal_number, cls._remember)
-
-    @classmethod
-    def _remember(cls, signal_number: int, frame: object) -> None:
-        cls.requested = True
 
 
 def serve_worker(
@@ -81,7 +64,7 @@ async def _serve(config: Config, orders: Connection | None) -> None:
     if orders is None:
         for signal_number in STOP_SIGNALS:
             loop.add_signal_handler(signal_number, stop.set)
-        if EarlyStop.requested:
+        if StopRequest.requested:  # asked for before the loop's own handlers took over: kept, not lost
             stop.set()
     else:
 

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -21,6 +20,7 @@ from quart import Quart
 
 from greeter.shared.errors import Refused
 from greeter.shared.paths import HYPERCORN_TOML
+from greeter.shared.stop_request import StopRequest
 from greeter.tools.user_apps import UserApp
 
 HOST = "127.0.0.1"
@@ -103,33 +103,16 @@ def version(distribution: str) -> str:
 
 @contextmanager
 def all_running(*specs: ServerSpec) -> Iterator[list[RunningServer]]:
-    """Start every server; stop them all on the way out, however it goes (SIGTERM included)."""
-    with (
-        _sigterm_as_ctrl_c(),
-        tempfile.TemporaryDirectory(prefix="greeter-servers-") as logs,
-        ExitStack() as stack,
-    ):
+    """Start every server; stop them all on the way out, however it goes.
+
+    A Ctrl+C or SIGTERM (a `kill`, a service stop) is remembered (greeter/shared/stop_request.py) and acted on by
+    the caller between its steps, and here while a server starts: it unwinds through here, never past a server
+    started and not yet stopped.
+    """
+    with tempfile.TemporaryDirectory(prefix="greeter-servers-") as logs, ExitStack() as stack:
         yield [
             stack.enter_context(_running(spec, Path(logs) / f"server{number}.log")) for number, spec in enumerate(specs)
         ]
-
-
-@contextmanager
-def _sigterm_as_ctrl_c() -> Iterator[None]:
-    """While servers run, SIGTERM (a `kill`, a service stop) unwinds as Ctrl+C does: by default it would end this
-    process at once and leave every server it started running, orphaned."""
-
-    def interrupt(signal_number: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
@@ -159,6 +142,7 @@ def server_environment() -> dict[str, str]:
 def _wait_until_ready(spec: ServerSpec, process: subprocess.Popen[bytes], log_path: Path) -> str:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
+        StopRequest.check()  # stopped while it starts: _running stops it on the way out
         output = log_path.read_text(errors="replace")
         if match := re.search(spec.ready, output):
             return match.group("origin").rstrip("/")

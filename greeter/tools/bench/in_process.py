@@ -16,6 +16,8 @@ from typing import Any
 
 from werkzeug.test import EnvironBuilder
 
+from greeter.shared.stop_request import StopRequest
+
 HOST = "127.0.0.1:8000"
 WARM_UP = 200  # requests before measuring: templates compiled, caches filled
 
@@ -122,6 +124,7 @@ async def measure_all(
         for measure in contenders.values():
             await measure(path, WARM_UP)
         for _ in range(rounds):
+            StopRequest.check()  # a Ctrl+C between two rounds
             for key, measure in contenders.items():
                 seconds, statuses[key] = await measure(path, requests)
                 samples[key].append(seconds / requests * 1e6)

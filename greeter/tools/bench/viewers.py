@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from greeter.server.limits import allow_many_connections
+from greeter.shared.stop_request import StopRequest
 
 EVENT = re.compile(rb"data: ([^\n]*)\n\n")
 CONNECTING_AT_ONCE = 200  # connections opened in parallel: a burst of 10,000 SYNs would overflow the backlog
@@ -83,6 +84,7 @@ async def watch(host: str, port: int, *, viewers: int, ticks: int, timeout: floa
 async def _until_ticks(arrivals: _Arrivals, connected: int, ticks: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        StopRequest.check()  # a Ctrl+C while the viewers watch
         complete = sum(1 for times in arrivals.times.values() if len(times) >= connected - arrivals.dropped)
         if complete >= ticks:
             return

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 
 from greeter.shared.errors import GreeterError, Refused
+from greeter.shared.stop_request import StopRequest
 
 WRK_THREADS = 2  # one per core of the machine the figures were taken on
 INSTALL_HINT = "install it: apt-get install wrk (Debian and Ubuntu), brew install wrk (macOS)"
+STOP_POLL_SECONDS = 0.1  # how soon a stop asked for during a run ends it
 _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
 
 
@@ -44,11 +47,22 @@ def run_wrk(url: str, *, connections: int, seconds: int, timeout: int) -> LoadRe
     """Run wrk for a while against one URL and read its figures (wrk takes whole seconds only)."""
     argv = [wrk_path(), f"-t{min(WRK_THREADS, connections)}", f"-c{connections}", f"-d{seconds}s",
             f"--timeout={timeout}s", "--latency", url]  # fmt: skip
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + timeout + 30)
-    if done.returncode != 0:
-        said = (done.stderr or done.stdout).strip().splitlines() or ["nothing"]
-        raise WrkFailed(f"wrk failed against {url} (exit status {done.returncode}): {said[-1]}")
-    return parse_wrk(done.stdout)
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as wrk:
+        deadline = time.monotonic() + seconds + timeout + 30
+        try:
+            while wrk.poll() is None:
+                StopRequest.check()  # a Ctrl+C during a run: wrk goes too, not left loading a stopped server
+                if time.monotonic() > deadline:
+                    raise WrkFailed(f"wrk against {url} did not end within {seconds + timeout + 30} s")
+                time.sleep(STOP_POLL_SECONDS)
+        finally:
+            if wrk.poll() is None:
+                wrk.kill()
+        stdout, stderr = wrk.communicate()
+    if wrk.returncode != 0:
+        said = (stderr or stdout).strip().splitlines() or ["nothing"]
+        raise WrkFailed(f"wrk failed against {url} (exit status {wrk.returncode}): {said[-1]}")
+    return parse_wrk(stdout)
 
 
 def parse_wrk(output: str) -> LoadResult:

@@ -10,6 +10,7 @@ from flask import Flask
 from quart import Quart
 from quart.testing import QuartClient
 
+from greeter.shared.stop_request import StopRequest
 from greeter.tools.compare.case import Case
 from greeter.tools.compare.cookies import Browser
 from greeter.tools.compare.corpus import Corpus
@@ -55,6 +56,7 @@ async def compare_over_http(corpus: Corpus, twin: RunningServer, quart: RunningS
     twin_log, quart_log = LogTail(twin.log_path), LogTail(quart.log_path)
     twin_log.new_lines(), quart_log.new_lines()  # what they said as they started is no case's
     for case, twin_browser, quart_browser in with_browsers(corpus.cases, twin.origin, quart.origin):
+        StopRequest.check()  # a Ctrl+C between two requests: the servers are stopped on the way out
         twin_answer, quart_answer = await asyncio.gather(
             fetch_over_http(*twin.host_and_port, case, REQUEST_TIMEOUT, twin_browser),
             fetch_over_http(*quart.host_and_port, case, REQUEST_TIMEOUT, quart_browser),
@@ -90,6 +92,7 @@ async def compare_in_process(
             for case, twin_browser, quart_browser in with_browsers(
                 corpus.cases, TEST_CLIENT_ORIGIN, TEST_CLIENT_ORIGIN
             ):
+                StopRequest.check()  # a Ctrl+C between two requests
                 with warnings_said() as twin_warned:
                     twin_answer = fetch_from_flask(twin_client, case, twin_browser)
                 with warnings_said() as quart_warned:
