@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import pytest
+from conftest import scaled
 from quart import Quart, Response, request
 
 from greeter import create_app
 from greeter.plumbing.asgi_connection import LeanHTTPConnection, add_to_every_response
 
-STEP_TIMEOUT = 5.0
+STEP_TIMEOUT = scaled(5.0)
 SECURITY_HEADER = ("X-Frame-Options", "DENY")
 
 

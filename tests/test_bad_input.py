@@ -12,13 +12,13 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from conftest import GREETER_READY, Server, StartServer, command_path, require_tool
+from conftest import GREETER_READY, Server, StartServer, command_path, require_tool, scaled
 
 from greeter.shared.paths import HYPERCORN_TOML
 from greeter.tools.bench.wrk import parse_wrk
 
 KEEP_ALIVE_TIMEOUT = 2  # seconds: the slow-client case waits for it, so the test config makes it short
-SOCKET_TIMEOUT = 10.0
+SOCKET_TIMEOUT = scaled(10.0)
 HOST = b"Host: greeter.test\r\n"
 
 

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import GREETER_READY, StartServer, command_path, require_tool
+from conftest import GREETER_READY, StartServer, command_path, require_tool, scaled
 
 from greeter.tools.bench.in_process import run_in_process
 from greeter.tools.bench.viewers import watch
@@ -33,7 +33,7 @@ WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:8101/
 Requests/sec:   2267.88
 Transfer/sec:    300.00KB
 """
-BENCH_TIMEOUT = 300
+BENCH_TIMEOUT = scaled(300)
 
 
 def test_wrk_figures() -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import REPO_ROOT
+from conftest import KEEP_ALIVE_LIMITS, REPO_ROOT, scaled
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from quart import Quart, request
@@ -31,7 +31,7 @@ from greeter.server.listen import listen
 
 SLEEP = 1.5  # seconds each slow view takes: far longer than sending a few requests on loopback
 CONCURRENT = 3
-HTTP_TIMEOUT = 30.0  # the blocking case takes CONCURRENT * SLEEP
+HTTP_TIMEOUT = scaled(30.0)  # the blocking case takes CONCURRENT * SLEEP
 # what asyncio logs in debug mode for a step that held the loop too long
 SLOW_STEP = re.compile(r"Executing <Task [^\n]*> took (\d+\.\d{3}) seconds")
 
@@ -125,7 +125,7 @@ async def slow_requests_and_a_hello(path: str) -> tuple[Timeline, float]:
     timeline = Timeline()
     async with (
         served_in_a_thread(demo_app(timeline)) as base_url,
-        httpx.AsyncClient(base_url=base_url, timeout=HTTP_TIMEOUT) as http,
+        httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=base_url, timeout=HTTP_TIMEOUT) as http,
     ):
         assert (await http.get("/")).text == "Hello World!"  # the server is up
         timeline.events.clear()

@@ -13,9 +13,18 @@ from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from conftest import GREETER_READY, Server, StartServer, command_lines_in_session, command_path, run_greeter, spawned
+from conftest import (
+    GREETER_READY,
+    Server,
+    StartServer,
+    command_lines_in_session,
+    command_path,
+    run_greeter,
+    scaled,
+    spawned,
+)
 
-RUN_TIMEOUT = 30
+RUN_TIMEOUT = scaled(30)
 
 
 def assert_one_sentence(result: subprocess.CompletedProcess[str], exit_status: int, words: str) -> None:

@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO_ROOT, command_path
+from conftest import REPO_ROOT, command_path, scaled
 
-LINT_TIMEOUT = 300
+LINT_TIMEOUT = scaled(300)
 
 
 @pytest.mark.parametrize(

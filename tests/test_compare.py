@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from click.testing import CliRunner
-from conftest import DOCS, command_path
+from conftest import DOCS, command_path, scaled
 from flask import Flask
 from quart import Quart
 
@@ -30,7 +30,7 @@ CASES = CORPUS.cases
 ROUTES = ["/", "/index", "/hello", "/hello/", "/hello/Scott", "/hail/", "/greet/", "/process/", "/wait/0"]
 # what the Quart app answers differently on purpose, and nothing else
 INTENDED_CASES = {("GET", "/process/"), ("HEAD", "/process/")} | {(method, "/process/stream") for method in ALL_METHODS}
-COMPARE_TIMEOUT = 120.0
+COMPARE_TIMEOUT = scaled(120.0)
 
 
 def verdicts(comparison: Comparison) -> dict[tuple[str, str], Verdict]:

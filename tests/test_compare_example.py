@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DOCS, command_path
+from conftest import DOCS, command_path, scaled
 
 from greeter.tools.compare.comparison import compare_in_process
 from greeter.tools.compare.url_map import derive_corpus
@@ -20,7 +20,7 @@ from greeter.tools.compare.verdict import Verdict
 from greeter.tools.user_apps import load_flask_app, load_quart_app
 
 EXAMPLE = DOCS / "example"
-COMPARE_TIMEOUT = 120.0
+COMPARE_TIMEOUT = scaled(120.0)
 FAITHFUL = ["--flask", "flask_app", "--quart", "quart_app", "--corpus", "corpus.toml"]
 BROKEN = ["--flask", "flask_app", "--quart", "broken_port", "--corpus", "corpus.toml"]
 DERIVED = ["--flask", "flask_app", "--quart", "quart_app"]

@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BIN_DIR, DOCS, RUNNING_ON, StartServer, command_path
+from conftest import BIN_DIR, DOCS, RUNNING_ON, StartServer, command_path, scaled
 from test_serving import assert_serves_every_route
 
 from greeter.shared.paths import HYPERCORN_TOML
 
 SERVING = (DOCS / "serving.md").read_text()
-COMMAND_TIMEOUT = 30
+COMMAND_TIMEOUT = scaled(30)
 
 
 def test_config_path_prints_the_shipped_file(tmp_path: Path) -> None:

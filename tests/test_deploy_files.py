@@ -11,14 +11,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DOCS, REPO_ROOT, command_path, require_tool
+from conftest import DOCS, REPO_ROOT, command_path, require_tool, scaled
 
 DEPLOY = REPO_ROOT / "deploy"
 PAGE = (DOCS / "production.md").read_text()
 # the commands, before the page goes on to security
 PRODUCTION = PAGE[: PAGE.index("## Security")]
 FILES = sorted(path for path in DEPLOY.rglob("*") if path.is_file())
-VERIFY_TIMEOUT = 60
+VERIFY_TIMEOUT = scaled(60)
 PLACEHOLDER = "greeter.example.org"  # the site's name in the shipped files, which the page has the admin replace
 # the page's commands, as one line: `cp FROM TO` and `sed -i "s/greeter.example.org/$SITE/g" FILE...`
 COPY = re.compile(r"\bcp (\S*/deploy/\S+) (/[^\s`&;]+)")

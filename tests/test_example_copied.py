@@ -11,11 +11,11 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, scaled
 
 EXAMPLE = REPO_ROOT / "tests" / "test_example_first_async_tests.py"
 GUIDE_TEXT = (REPO_ROOT / "docs" / "flask-to-quart.md").read_text()
-RUN_TIMEOUT = 120
+RUN_TIMEOUT = scaled(120)
 # what the guide tells a newcomer to install (greeter from its checkout: on PyPI, `greeter` is another project)
 INSTALL = "python3 -m venv .venv && .venv/bin/pip install /path/to/greeter pytest pytest-asyncio"
 TESTS_IN_THE_EXAMPLE = len(re.findall(r"^async def test_", EXAMPLE.read_text(), flags=re.MULTILINE))

@@ -11,7 +11,7 @@ import flask
 import httpx
 import pytest
 import quart
-from conftest import StartServer, command_path, free_port
+from conftest import KEEP_ALIVE_LIMITS, StartServer, command_path, free_port, scaled
 from flask import Flask
 from flask.testing import FlaskClient
 from quart import Quart
@@ -20,7 +20,7 @@ from quart.typing import TestClientProtocol as Client  # renamed: pytest would c
 from greeter import create_app
 from greeter.flask_twin import create_flask_app
 
-STEP_TIMEOUT = 5.0
+STEP_TIMEOUT = scaled(5.0)
 TICK = 0.05
 FLASK_RUN = "flask --app greeter.flask_twin run"
 QUART_RUN = "quart --app greeter run"  # its counterpart
@@ -234,7 +234,7 @@ async def test_flask_run_and_quart_run(start_server: StartServer, command: str) 
     program, *arguments = command.split()
     port = free_port()
     server = start_server([command_path(program), *arguments, "--port", str(port)], r"Running on http://127\.0\.0\.1")
-    async with httpx.AsyncClient(timeout=STEP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, timeout=STEP_TIMEOUT) as http:
         response = await http.get(f"http://127.0.0.1:{port}/hello/Scott")
     assert response.text == "Hello Scott, nice to meet you!"
     # the development server's SIGTERM handling is Python's default: it dies of the signal

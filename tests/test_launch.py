@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DOCS, command_path, spawned
+from conftest import DOCS, command_path, scaled, spawned
 
-STOP_TIMEOUT = 30.0
+STOP_TIMEOUT = scaled(30.0)
 
 
 def children_of(pid: int) -> set[int]:

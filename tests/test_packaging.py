@@ -9,9 +9,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, scaled
 
-BUILD_TIMEOUT = 300
+BUILD_TIMEOUT = scaled(300)
 
 
 @pytest.fixture(scope="module")

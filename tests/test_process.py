@@ -11,7 +11,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
-from conftest import Fetch
+from conftest import Fetch, scaled
 from flask import Flask
 from flask.testing import FlaskClient
 from quart import Quart
@@ -23,7 +23,7 @@ from greeter.process import begin_shutdown, process_of
 from greeter.shared.process_state import ProcessState
 from greeter.ticker import SHUTDOWN_EVENT
 
-STEP_TIMEOUT = 5.0
+STEP_TIMEOUT = scaled(5.0)
 TEST_TICK = 0.05
 
 

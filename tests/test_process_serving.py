@@ -8,14 +8,15 @@ import signal
 import time
 
 import httpx
-from conftest import DOCS, GREETER_READY, Server, StartServer, command_path, read_figures
+from conftest import DOCS, GREETER_READY, KEEP_ALIVE_LIMITS, Server, StartServer, command_path, read_figures, scaled
 
-CLIENT_TIMEOUT = httpx.Timeout(30.0)
+CLIENT_TIMEOUT = httpx.Timeout(scaled(30.0))
 GRACEFUL_TIMEOUT = 5.0  # hypercorn.toml's graceful_timeout
 
 
 def many_connections(base_url: str, count: int) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=base_url, timeout=CLIENT_TIMEOUT, limits=httpx.Limits(max_connections=count))
+    limits = httpx.Limits(max_connections=count, keepalive_expiry=KEEP_ALIVE_LIMITS.keepalive_expiry)
+    return httpx.AsyncClient(base_url=base_url, timeout=CLIENT_TIMEOUT, limits=limits)
 
 
 async def wait_until_in_flight(http: httpx.AsyncClient, count: int) -> None:
@@ -86,7 +87,9 @@ async def test_sigterm_sends_every_stream_its_shutdown_event(greeter_server: Ser
 
 
 async def test_serving_log_ends_with_requests_and_uptime(greeter_server: Server) -> None:
-    async with httpx.AsyncClient(base_url=greeter_server.base_url, timeout=CLIENT_TIMEOUT) as http:
+    async with httpx.AsyncClient(
+        limits=KEEP_ALIVE_LIMITS, base_url=greeter_server.base_url, timeout=CLIENT_TIMEOUT
+    ) as http:
         for _ in range(3):
             await http.get("/")
         pid = (await read_figures(http))["pid"]
@@ -103,7 +106,7 @@ async def test_serving_log_ends_with_requests_and_uptime(greeter_server: Server)
 async def test_each_worker_has_its_own_figures(start_server: StartServer) -> None:
     server = start_server([command_path("greeter"), "0", "--workers", "2"], GREETER_READY)
     pids: set[int] = set()
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=CLIENT_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=CLIENT_TIMEOUT) as http:
         page = (await http.get("/process/")).text
         assert "each process has its own memory" in page
         # the kernel hands each new connection to whichever worker accepts first: soon both have answered
@@ -119,7 +122,7 @@ async def test_each_worker_has_its_own_figures(start_server: StartServer) -> Non
 
 async def test_debug_flag_reaches_every_worker(start_server: StartServer) -> None:
     server = start_server([command_path("greeter"), "0", "--debug", "--workers", "2"], GREETER_READY)
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=CLIENT_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=CLIENT_TIMEOUT) as http:
         assert (await read_figures(http))["debug"] is True
         assert "<td>debug</td>" in (await http.get("/process/")).text
     assert server.stop() == 0

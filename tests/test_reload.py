@@ -16,13 +16,23 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import BROWSER_TIMEOUT_MS, GREETER_READY, REPO_ROOT, STOP_TIMEOUT, Server, StartServer, read_figures
+from conftest import (
+    BROWSER_TIMEOUT_MS,
+    GREETER_READY,
+    KEEP_ALIVE_LIMITS,
+    REPO_ROOT,
+    STOP_TIMEOUT,
+    Server,
+    StartServer,
+    read_figures,
+    scaled,
+)
 from playwright.async_api import Browser
 from test_readme import readme_commands
 
-INSTALL_TIMEOUT = 300
+INSTALL_TIMEOUT = scaled(300)
 SERVED_WITHIN = 2.0  # the bound from a saved edit to the new answer; it takes about half of that
-HTTP_TIMEOUT = 10.0
+HTTP_TIMEOUT = scaled(10.0)
 # what a checkout holds that a fresh clone does not
 NOT_COPIED = shutil.ignore_patterns(*(line.strip("/") for line in (REPO_ROOT / ".gitignore").read_text().split()))
 
@@ -83,7 +93,7 @@ async def test_an_edit_of_a_view_and_of_a_template_is_served_and_said_in_one_lin
 ) -> None:
     server = start_greeter(start_server, checkout, "--reload")
     server.wait_for("reloading when a file changes in greeter/ and templates/")
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         assert (await http.get("/")).text == "Hello World!"
         old_pid = (await read_figures(http))["pid"]
         output_before = server.output()
@@ -104,7 +114,7 @@ async def test_an_edit_of_a_view_and_of_a_template_is_served_and_said_in_one_lin
 
 async def test_debug_serves_an_edit_of_a_view(start_server: StartServer, checkout: Path) -> None:
     server = start_greeter(start_server, checkout, "--debug")
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         assert (await http.get("/")).text == "Hello World!"  # served: the worker has imported the views
         edit(checkout / "greeter" / "views.py", '"Hello World!"', '"Hello, debug!"')
         await served_within(http, "/", "Hello, debug!")
@@ -117,7 +127,7 @@ async def test_a_reload_sends_open_streams_shutdown_and_they_reconnect(
 ) -> None:
     server = start_greeter(start_server, checkout, "--reload")
     async with (
-        httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http,
+        httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http,
         http.stream("GET", "/process/stream") as stream,
     ):
         lines = stream.aiter_lines()
@@ -165,7 +175,7 @@ async def test_ctrl_c_is_as_prompt_and_clean_with_the_reloader(
     start_server: StartServer, checkout: Path, flags: list[str]
 ) -> None:
     server = start_greeter(start_server, checkout, *flags)
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         worker_pid = (await read_figures(http))["pid"]
         async with http.stream("GET", "/process/stream") as stream:
             await anext(stream.aiter_lines())
@@ -187,7 +197,7 @@ async def test_a_change_that_does_not_start_keeps_the_code_from_before(
 ) -> None:
     server = start_greeter(start_server, checkout, "--reload")
     views = checkout / "greeter" / "views.py"
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         assert (await http.get("/")).text == "Hello World!"
         edit(views, '"Hello World!"', '"Hello World!" +')  # a syntax error, as a student may save one
         server.wait_for("SyntaxError")
@@ -209,14 +219,14 @@ async def test_the_code_served_is_the_installed_one_wherever_you_start(
     server = start_greeter(start_server, checkout, "--reload", cwd=elsewhere)
     server.wait_for(f"greeter: the code served is the copy in {checkout / 'greeter'}, not this checkout's")
     server.wait_for(f"reloading when a file changes in {checkout / 'greeter'}/ and {checkout / 'templates'}/")
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         assert (await http.get("/")).text == "Hello World!"
         edit(checkout / "greeter" / "views.py", '"Hello World!"', '"Hello, installed copy!"')
         await served_within(http, "/", "Hello, installed copy!")  # the reloaded worker too
     assert server.stop() == 0
     # without --reload an installed copy is what a service runs on purpose (docs/production.md): no warning
     quiet = start_greeter(start_server, checkout, cwd=elsewhere)
-    async with httpx.AsyncClient(base_url=quiet.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=quiet.base_url, timeout=HTTP_TIMEOUT) as http:
         assert (await http.get("/")).text == "Hello, installed copy!"
     assert quiet.stop() == 0
     assert "not this checkout" not in quiet.output()

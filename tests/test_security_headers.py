@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Fetch, fetcher
+from conftest import Fetch, fetcher, scaled
 from flask import Flask
 from quart import Quart
 from quart.testing import QuartClient
@@ -18,7 +18,7 @@ from greeter.shared.security import inline_source_hashes, security_headers
 from greeter.tools.compare.corpus import load_corpus
 from greeter.tools.compare.in_process import fetch_from_flask, fetch_from_quart
 
-CORPUS_TIMEOUT = 10.0
+CORPUS_TIMEOUT = scaled(10.0)
 EXPECTED = security_headers(TEMPLATES_DIR)
 
 

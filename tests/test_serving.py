@@ -14,6 +14,7 @@ import httpx
 import pytest
 from conftest import (
     GREETER_READY,
+    KEEP_ALIVE_LIMITS,
     RUNNING_ON,
     STOP_TIMEOUT,
     Server,
@@ -21,11 +22,12 @@ from conftest import (
     command_lines_in_session,
     command_path,
     read_figures,
+    scaled,
 )
 
 from greeter.shared.paths import HYPERCORN_TOML
 
-HTTP_TIMEOUT = 10.0
+HTTP_TIMEOUT = scaled(10.0)
 HAIL = b"<h1>Hail</h1>\n<p>Greetings and Felicitations, <em>honored</em> guest!</p>"
 # every route, over the wire: (path, status, body or the start of it, Location)
 EXPECTED = [
@@ -44,7 +46,9 @@ EXPECTED = [
 
 
 async def assert_serves_every_route(base_url: str, transport: httpx.AsyncBaseTransport | None = None) -> None:
-    async with httpx.AsyncClient(base_url=base_url, timeout=HTTP_TIMEOUT, transport=transport) as http:
+    async with httpx.AsyncClient(
+        limits=KEEP_ALIVE_LIMITS, base_url=base_url, timeout=HTTP_TIMEOUT, transport=transport
+    ) as http:
         for path, status, body, location in EXPECTED:
             response = await http.get(path)
             assert response.status_code == status, path
@@ -121,7 +125,7 @@ async def test_the_twin_by_greeter_twin(start_server: StartServer) -> None:
     server = start_server([command_path("greeter"), "twin", "0"], GREETER_READY)
     assert server.output().startswith("greeter twin: pid ")
     await assert_serves_every_route(server.base_url)
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         assert "Werkzeug" in (await http.get("/")).headers["server"]
     assert server.stop(signal.SIGINT) == 0
     assert server.stop() == 0
@@ -190,7 +194,7 @@ async def test_several_workers(start_server: StartServer) -> None:
     # named in ps, not `python3 -c from multiprocessing.spawn import ...`
     assert {f"greeter worker {number} (port {port})" for number in (1, 2)} <= set(children), children
     assert not any("multiprocessing.spawn" in line for line in children), children
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         await _both_workers_answer(http)
     assert server.stop() == 0
     # Hypercorn's serve() warns when the config it gets says more than one worker: each worker is one
@@ -227,7 +231,7 @@ async def test_the_worker_class_is_the_configs(start_server: StartServer, tmp_pa
     config = tmp_path / "hypercorn.toml"
     config.write_text(HYPERCORN_TOML.read_text().replace('worker_class = "uvloop"', f'worker_class = "{worker_class}"'))
     server = start_server([command_path("greeter"), "0", "--config", str(config)], GREETER_READY)
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         assert (await read_figures(http))["worker_class"] == worker_class  # the loop the worker really runs
     assert server.stop() == 0
 

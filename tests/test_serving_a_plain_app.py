@@ -11,14 +11,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import DOCS, REPO_ROOT, StartServer, free_port
+from conftest import DOCS, REPO_ROOT, StartServer, free_port, scaled
 from hypercorn.config import Config
 
 EXAMPLE = DOCS / "example"
 MINIMAL = EXAMPLE / "hypercorn.toml"
 HYPERCORN = [sys.executable, "-m", "hypercorn"]
 SERVE = "hypercorn --config hypercorn.toml quart_app:create_app()"  # as the guide says, from docs/example
-SERVE_TIMEOUT = 30.0
+SERVE_TIMEOUT = scaled(30.0)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, command_path
+from conftest import REPO_ROOT, command_path, scaled
 from flask import Flask
 from quart import Quart
 
@@ -132,7 +132,7 @@ def test_the_ends_of_each_range_are_allowed(key: str, value: float) -> None:
     assert create_app({key: value}).config[key] == value
 
 
-RUN_TIMEOUT = 60
+RUN_TIMEOUT = scaled(60)
 A_TEST_RUN = """
 from greeter import create_app
 from greeter.flask_twin import create_flask_app

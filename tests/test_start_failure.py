@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import GREETER_READY, REPO_ROOT, StartServer
+from conftest import GREETER_READY, KEEP_ALIVE_LIMITS, REPO_ROOT, StartServer, scaled
 
-HTTP_TIMEOUT = 10.0
+HTTP_TIMEOUT = scaled(10.0)
 SERVED_WITHIN = 5.0
 SYNTAX_ERROR = "oops = print(\n"
 NOT_STARTING = "greeter: the code in the checkout does not start (the error is above); fix it and start greeter again."
@@ -93,7 +93,7 @@ async def test_reload_waits_for_the_fix_and_serves_it(start_server: StartServer,
         assert internal not in output, output
     assert server.process.poll() is None  # still there, watching
     views.write_text(fixed.replace('"Hello World!"', '"Hello, fixed!"'))
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         deadline = time.monotonic() + SERVED_WITHIN
         while True:
             try:

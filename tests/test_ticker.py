@@ -7,11 +7,12 @@ import json
 from collections.abc import AsyncGenerator
 
 import pytest
+from conftest import scaled
 
 from greeter import ticker as ticker_module
 from greeter.ticker import KEEPALIVE_COMMENT, RELOAD_EVENT, SHUTDOWN_EVENT, Ticker
 
-STEP_TIMEOUT = 5.0
+STEP_TIMEOUT = scaled(5.0)
 
 
 def figures() -> dict[str, int]:

@@ -7,11 +7,21 @@ import ssl
 
 import httpx
 import pytest
-from conftest import GREETER_READY, Certificate, Fetch, Server, StartServer, command_path, fetcher
+from conftest import (
+    GREETER_READY,
+    KEEP_ALIVE_LIMITS,
+    Certificate,
+    Fetch,
+    Server,
+    StartServer,
+    command_path,
+    fetcher,
+    scaled,
+)
 
 from greeter import create_app
 
-HTTP_TIMEOUT = 10.0
+HTTP_TIMEOUT = scaled(10.0)
 ROUTES = ["/", "/index", "/hello/", "/hello/Ann%20%3Cb%3E", "/hail/", "/greet/", "/wait/0.5", "/wait/-1", "/nowhere"]
 SAME_HEADERS = (
     "content-type",
@@ -37,7 +47,9 @@ def https_server(start_server: StartServer, self_signed: Certificate) -> Server:
 
 def http2_client(server: Server, certificate: Certificate) -> httpx.AsyncClient:
     trust = ssl.create_default_context(cafile=str(certificate.certfile))  # this certificate, and nothing else
-    return httpx.AsyncClient(base_url=server.base_url, http2=True, verify=trust, timeout=HTTP_TIMEOUT)
+    return httpx.AsyncClient(
+        limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, http2=True, verify=trust, timeout=HTTP_TIMEOUT
+    )
 
 
 async def test_the_banner_says_https(https_server: Server) -> None:
@@ -78,7 +90,9 @@ async def test_the_live_stream_over_http2(https_server: Server, self_signed: Cer
 
 
 async def test_a_client_that_does_not_trust_the_certificate_is_refused(https_server: Server) -> None:
-    async with httpx.AsyncClient(base_url=https_server.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(
+        limits=KEEP_ALIVE_LIMITS, base_url=https_server.base_url, timeout=HTTP_TIMEOUT
+    ) as http:
         with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
             await http.get("/")
     # and the server goes on serving

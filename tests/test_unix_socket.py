@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import (
+    KEEP_ALIVE_LIMITS,
     PAGE_PID,
     REQUEST_ROW,
     STOP_TIMEOUT,
@@ -28,13 +29,14 @@ from conftest import (
     command_lines_in_session,
     command_path,
     run_greeter,
+    scaled,
     student_socket_folder,
     unix_account,
 )
 from test_serving import assert_serves_every_route
 
-HTTP_TIMEOUT = 10.0
-RUN_TIMEOUT = 30
+HTTP_TIMEOUT = scaled(10.0)
+RUN_TIMEOUT = scaled(30)
 PROBE = (
     "import socket, sys; s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); print('connected')"
 )
@@ -43,7 +45,10 @@ PROBE = (
 def over_socket(path: Path) -> httpx.AsyncClient:
     """A client that reaches the server through its socket; it asks for http://localhost/, as the proxy does."""
     return httpx.AsyncClient(
-        transport=httpx.AsyncHTTPTransport(uds=str(path)), base_url="http://localhost", timeout=HTTP_TIMEOUT
+        limits=KEEP_ALIVE_LIMITS,
+        transport=httpx.AsyncHTTPTransport(uds=str(path)),
+        base_url="http://localhost",
+        timeout=HTTP_TIMEOUT,
     )
 
 
