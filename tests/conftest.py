@@ -530,7 +530,7 @@ STUDENTS = {"g11ann": 41101, "g11bob": 41102, "g11cat": 41103}
 ACCOUNT_UIDS = {**STUDENTS, "g11dan": 41104, "g11fann": 41111, "g11fbob": 41112}
 # the whole course scene (test_course_scene.py): two students serving, one spinning in a view, one whose greeter was
 # killed, one whose socket is a link to a classmate's, one who never started (tests/test_course_status.py too)
-SCENE_STUDENTS = {"g17ann": 41701, "g17bob": 41702, "g17hog": 41703, "g17old": 41704, "g17eve": 41705, "g17dan": 41706}
+SCENE_STUDENTS = {"g17ann": 41731, "g17bob": 41732, "g17hog": 41733, "g17old": 41734, "g17eve": 41735, "g17dan": 41736}
 ACCOUNT_UIDS.update(SCENE_STUDENTS)
 WEB_SERVER_USER = "www-data"  # Debian's Apache and nginx workers run as www-data
 ACCOUNT_TIMEOUT = scaled(30)
