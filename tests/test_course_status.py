@@ -15,10 +15,12 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from conftest import (
+    DOCS,
     SCENE_STUDENTS,
     UNIX_SOCKET_READY,
     StartServer,
@@ -203,3 +205,39 @@ def test_the_listening_sockets_are_read_from_proc() -> None:
             assert holders_of(inodes) == {inodes[0]: (os.getpid(),)}
         finally:
             os.unlink(path)
+
+
+def test_the_production_page_quotes_the_table_as_printed() -> None:
+    from greeter.tools.course.status import status_table
+    from greeter.tools.course.survey import SocketStatus, State
+
+    page = (DOCS / "production.md").read_text()
+    quoted = page.split("```text\n# greeter course status\n", 1)[1].split("\n```", 1)[0]
+    header, *rows, summary = quoted.splitlines()
+    folder = Path(summary.split(" in ", 1)[1].split(":", 1)[0])
+    starts = [header.index(column) for column in ("STATE", "PID", "SINCE", "ANSWER", "NOTE")]
+    statuses = []
+    for row in rows:
+        name, state, pid, since, answer, note = (
+            row[start:end].strip() for start, end in zip([0, *starts], [*starts, None], strict=True)
+        )
+        started = None
+        if since != "-":  # a time of today, as the table shows one
+            hours, minutes, seconds = (int(part) for part in since.split(":"))
+            started = datetime.now().replace(hour=hours, minute=minutes, second=seconds, microsecond=0).timestamp()
+        answered = answer.split() if answer != "-" else None
+        statuses.append(
+            SocketStatus(
+                name,
+                State(state),
+                folder / name / "greeter.sock",
+                note=note,
+                pid=None if pid == "-" else int(pid),
+                since=started,
+                http_status=int(answered[0]) if answered else None,
+                answer_ms=float(answered[2]) if answered else None,
+            )
+        )
+    # the same sockets, printed by the command's own code, are the page's table to the character
+    assert status_table(folder, statuses, []) == quoted
+    assert {status.state for status in statuses} == set(State) - {State.UNKNOWN}  # every state a teacher meets

@@ -32,14 +32,15 @@ def course_status(folder: Path | None, *, as_json: bool, timeout: float = HUNG_A
     if as_json:
         click.echo(json.dumps(_as_json(folder, statuses, counts, timeout), indent=2))
     else:
-        click.echo(_table(folder, statuses, counts, others))
+        click.echo(status_table(folder, statuses, others))
     return 1 if any(counts[state] for state in NEEDS_THE_TEACHER) else 0
 
 
-def _table(folder: Path, statuses: list[SocketStatus], counts: Counter[State], others: list[str]) -> str:
+def status_table(folder: Path, statuses: list[SocketStatus], others: list[str]) -> str:
+    """One line per student, columns as wide as their widest cell, then what the course comes to."""
+    counts = Counter(status.state for status in statuses)
     rows = [COLUMNS, *(_row(status) for status in statuses)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(COLUMNS) - 1)]
-    # every column as wide as its widest cell; the note, last, as long as it is
     lines = ["  ".join([*map(str.ljust, row[:-1], widths), row[-1]]) for row in rows]
     said = ", ".join(f"{counts[state]} {state}" for state in State if counts[state])
     students = "1 student" if len(statuses) == 1 else f"{len(statuses)} students"
