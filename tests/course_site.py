@@ -21,6 +21,7 @@ from conftest import (
     free_port,
     nginx_main_config,
     require_tool,
+    scaled,
 )
 
 DEPLOY = REPO_ROOT / "deploy"
@@ -48,7 +49,7 @@ COURSE_APACHE_MODULES = [
     "proxy_http",
     "reqtimeout",
 ]
-RUN_TIMEOUT = 30
+RUN_TIMEOUT = scaled(30)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conftest import Certificate, apache_main_config, free_port, require_tool, run_greeter
+from conftest import Certificate, apache_main_config, free_port, require_tool, run_greeter, scaled
 from course_site import APACHE_FILE, COURSE_APACHE_MODULES, SHIPPED_CERT, SHIPPED_KEY, SHIPPED_STUDENTS_FILE
 
-RUN_TIMEOUT = 30
+RUN_TIMEOUT = scaled(30)
 
 
 def test_a_worker_of_their_own_for_each_student(tmp_path: Path) -> None:

@@ -12,13 +12,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DOCS, apache_main_config, free_port, require_tool
+from conftest import DOCS, apache_main_config, free_port, require_tool, scaled
 from course_site import APACHE_MPM_FILE, NGINX_EVENTS, NGINX_MAIN
 
 PAGE = (DOCS / "production.md").read_text()
 DEBIAN_NGINX_CONF = Path("/etc/nginx/nginx.conf")
 DEBIAN_MPM_EVENT = Path("/etc/apache2/mods-available/mpm_event.conf")
-RUN_TIMEOUT = 30
+RUN_TIMEOUT = scaled(30)
 
 
 def test_the_recipes_edit_of_nginx_conf_gives_the_tests_room(tmp_path: Path) -> None:

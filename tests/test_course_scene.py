@@ -42,6 +42,7 @@ from conftest import (
     client_from_elsewhere,
     command_path,
     run_greeter,
+    scaled,
     student_socket_folder,
     unix_account,
 )
@@ -50,9 +51,10 @@ from course_site import WebServer, apache_course_site, nginx_course_site
 ANN, BOB, HOG, OLD, EVE, DAN = SCENE_STUDENTS
 SCENE_TIMEOUT = 3  # the web servers' "not answering" timeout here (20 s as shipped)
 FLOOD = 200  # concurrent visitors of the hung student's URL
-OUTAGE = 5.0  # seconds: a page of another student slower than this is an outage, not a slow machine
-FLOOD_BOUND = SCENE_TIMEOUT + 15.0  # every flooded request ends by then: refused at once, or "not answering"
+OUTAGE = scaled(5.0)  # seconds: a page of another student slower than this is an outage, not a slow machine
+FLOOD_BOUND = SCENE_TIMEOUT + scaled(15.0)  # every flooded request ends by then: refused at once, or "not answering"
 PROBE_EVERY = 0.2
+RUN_TIMEOUT = scaled(30)
 FLOOD_SCRIPT = Path(__file__).with_name("course_flood.py")
 SPINNING_VIEW = """
 
@@ -87,9 +89,11 @@ def scene(start_module_server: StartServer, socket_folders: Path) -> Iterator[Sc
     spinning_request.sendall(b"GET /spin/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
     # g17old's greeter is killed as a crash or `kill -9` would: nothing removes its socket
     os.killpg(greeters[OLD].process.pid, signal.SIGKILL)
-    greeters[OLD].process.wait(timeout=10)
+    greeters[OLD].process.wait(timeout=RUN_TIMEOUT)
     # g17eve's trick: her socket aside, a link to a classmate's in its place (made as her, in her own folder)
-    subprocess.run(as_user(EVE, ["ln", "-s", f"../{BOB}/greeter.sock", str(sockets[EVE])]), check=True, timeout=30)
+    subprocess.run(
+        as_user(EVE, ["ln", "-s", f"../{BOB}/greeter.sock", str(sockets[EVE])]), check=True, timeout=RUN_TIMEOUT
+    )
     try:
         yield Scene(socket_folders, greeters, spinning_request)
     finally:
@@ -110,7 +114,7 @@ def spinning_checkout(user: str) -> Path:
     shutil.copy(REPO_ROOT / "hypercorn.toml", copy / "hypercorn.toml")
     views = copy / "greeter" / "views.py"
     views.write_text(views.read_text() + SPINNING_VIEW)
-    subprocess.run(["chown", "-R", f"{user}:{user}", str(copy)], check=True, timeout=30)
+    subprocess.run(["chown", "-R", f"{user}:{user}", str(copy)], check=True, timeout=RUN_TIMEOUT)
     return copy
 
 
@@ -165,11 +169,11 @@ async def test_a_hung_and_flooded_student_never_holds_up_the_others(
     )
     try:
         assert flood.stdout is not None
-        assert await asyncio.wait_for(flood.stdout.readline(), 30) == b"flooding\n"
+        assert await asyncio.wait_for(flood.stdout.readline(), RUN_TIMEOUT) == b"flooding\n"
         flood_done = asyncio.create_task(flood.communicate())
         # the others' pages and the site's own, as visitors ask for them, for as long as the flood lasts
         timings: dict[str, list[float]] = {path: [] for path in PROBES}
-        deadline = time.monotonic() + FLOOD_BOUND + 10
+        deadline = time.monotonic() + FLOOD_BOUND + RUN_TIMEOUT
         while not flood_done.done() and time.monotonic() < deadline:
             for path, status in PROBES.items():
                 started = time.monotonic()
@@ -177,7 +181,7 @@ async def test_a_hung_and_flooded_student_never_holds_up_the_others(
                 timings[path].append(time.monotonic() - started)
                 assert page.status_code == status, (path, page.text)
             await asyncio.sleep(PROBE_EVERY)
-        output, _ = await asyncio.wait_for(flood_done, 10)
+        output, _ = await asyncio.wait_for(flood_done, RUN_TIMEOUT)
     finally:
         if flood.returncode is None:
             flood.kill()

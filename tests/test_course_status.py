@@ -27,13 +27,14 @@ from conftest import (
     as_user,
     command_path,
     run_greeter,
+    scaled,
     spawned,
     student_socket_folder,
     unix_account,
 )
 
 ANN, BOB, HOG, OLD, EVE, DAN = SCENE_STUDENTS  # the scene's accounts, each a kind of socket here
-RUN_TIMEOUT = 30
+RUN_TIMEOUT = scaled(30)
 # binds a socket as the account that runs it (mode 0660 unless told), then listens and never accepts, or exits
 LISTENER = """
 import os, socket, sys, time
