@@ -1,7 +1,8 @@
 """The `greeter` command line: it parses what was typed and dispatches; each command's work is done elsewhere.
 
 `greeter` serves (greeter/server/serve.py), `greeter twin` serves the Flask twin (greeter/server/twin.py),
-`greeter compare` and `greeter bench` are tools (greeter/tools/). Every mistake is one sentence and an exit status.
+`greeter compare`, `greeter bench` and `greeter course` are tools (greeter/tools/). Every mistake is one sentence and
+an exit status.
 """
 
 from __future__ import annotations
@@ -387,3 +388,54 @@ def bench(
         out=out,
         config_path=config_path,
     )
+
+
+@cli.group(invoke_without_command=True, short_help="The teacher's commands for a course server.")
+@click.pass_context
+def course(ctx: click.Context) -> None:
+    """The teacher's commands for a course server, where each student's greeter is on a socket of their own.
+
+    FOLDER holds one folder per student, each with that student's greeter.sock (default /srv/greeter-sockets).
+    """
+    if ctx.invoked_subcommand is None:
+        # greeter's messages say `greeter ...`: main() makes that the command as run, `greeter course` here
+        raise NoSuchCommand("a command goes after course: `greeter status` or `greeter apache-config`.")
+
+
+FOLDER = click.argument("folder", type=click.Path(path_type=Path), required=False)
+
+
+@course.command("status", short_help="Every student's socket: running, hung, stale, missing or suspicious.")
+@FOLDER
+@click.option("--json", "as_json", is_flag=True, help="Print every student's socket as JSON, for scripts.")
+def course_status(folder: Path | None, as_json: bool) -> None:
+    """Every student's socket: running (pid, since, answer time), hung, stale, missing or suspicious.
+
+    Running: a process of the student's listens and answered GET / (as the web server asks it). Hung: it accepts
+    but does not answer within 2 s. Stale: a socket file nobody listens on, left by a greeter that was killed.
+    Missing: no socket. Suspicious: not a socket, a link, or the wrong owner, group or mode. The exit status is
+    0 when nothing needs you (every socket running, stale or missing), 1 when one is hung or suspicious (or
+    could not be looked at: run it as root), 2 for a folder that cannot be read.
+    """
+    from greeter.tools.course.status import course_status as print_course_status
+
+    sys.exit(print_course_status(folder, as_json=as_json))
+
+
+@course.command("apache-config", short_help="Each student's Apache proxy worker, for the course's site file.")
+@FOLDER
+@click.option(
+    "--connections", type=WholeNumber(1), default=8, show_default=True, help="Connections one student's greeter gets."
+)
+@click.option("--timeout", type=WholeNumber(1), default=20, show_default=True, help="Seconds before 'not answering'.")
+def course_apache_config(folder: Path | None, connections: int, timeout: int) -> None:
+    """Print each student's Apache proxy worker, for /etc/apache2/greeter-course-students.conf.
+
+    greeter course apache-config > /etc/apache2/greeter-course-students.conf
+
+    One worker per student folder in FOLDER, with its limits: run it again after adding a student, then reload
+    Apache. deploy/apache/greeter-course.conf includes the file and explains each limit.
+    """
+    from greeter.tools.course.apache_config import apache_config
+
+    click.echo(apache_config(folder, connections, timeout), nl=False)

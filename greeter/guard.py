@@ -1,4 +1,4 @@
-"""Safety on every request of the Quart app: the Host check first, the security headers last.
+"""Safety on every request of the Quart app: the Host check and the prefix's account first, the headers last.
 
 greeter/flask_twin/guard.py is the same, synchronous.
 """
@@ -8,22 +8,38 @@ from __future__ import annotations
 from quart import Quart, Response, current_app, request
 from quart.debug import TEMPLATE as DEBUG_PAGE
 from quart.debug import traceback_response
+from quart.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from greeter.plumbing.asgi_connection import add_to_every_response
 from greeter.process import PLAIN_TEXT
+from greeter.shared.cookie_path import cookie_path_under, scope_cookies
 from greeter.shared.paths import TEMPLATES_DIR
-from greeter.shared.security import came_through_unbelieved_proxy, host_problem, refusal_log_line, security_headers
+from greeter.shared.security import (
+    came_through_unbelieved_proxy,
+    host_problem,
+    misdirected_problem,
+    refusal_log_line,
+    security_headers,
+)
 from greeter.shared.settings import SERVED_HOSTS
 
 
+class SessionUnderPrefix(SecureCookieSessionInterface):
+    """Quart's session cookie, under the prefix the request came in by (Quart's own takes APPLICATION_ROOT, `/`)."""
+
+    def get_cookie_path(self, app: Quart) -> str:
+        return cookie_path_under(request.root_path, super().get_cookie_path(app))
+
+
 def init_app(app: Quart) -> None:
-    """Refuse a missing, malformed or untrusted Host, and give every response the security headers."""
+    """Refuse a bad Host or another account's prefix, keep cookies under the prefix, and add the security headers."""
     # in debug mode Quart's traceback page is one of ours too: its inline <style> is allowed by its hash, read
     # from the Quart installed, so the page is styled and the policy still allows nothing else
     headers = security_headers(TEMPLATES_DIR, {"quart.debug.TEMPLATE": DEBUG_PAGE} if app.debug else None)
     trusted_hosts = app.config[SERVED_HOSTS]
     proxy_hops = app.config["PROXY_HOPS"]
+    prefix_user = app.config["PREFIX_USER"]
 
     # before routing's redirects are raised, so a Host that is refused never reaches a Location header
     @app.before_request
@@ -34,6 +50,23 @@ def init_app(app: Quart) -> None:
             return None
         app.logger.warning(refusal_log_line(request.method, request.path, problem))
         return problem, 400, {"Content-Type": PLAIN_TEXT}
+
+    # another account's URL that reached this greeter (through a link to its socket): refused, never served
+    @app.before_request
+    async def refuse_misdirected_request() -> tuple[str, int, dict[str, str]] | None:
+        problem = misdirected_problem(request.root_path, prefix_user)
+        if problem is None:
+            return None
+        app.logger.warning(refusal_log_line(request.method, request.path, problem, status=421))
+        return problem, 421, {"Content-Type": PLAIN_TEXT}
+
+    # on a course server every student's app shares one origin: a cookie's Path=/ would reach them all
+    app.session_interface = SessionUnderPrefix()
+
+    @app.after_request
+    async def scope_cookies_to_prefix(response: Response) -> Response:
+        scope_cookies(response.headers, request.root_path)
+        return response
 
     # added where each response starts (greeter/plumbing/asgi_connection.py), encoded once: every answer Quart sends
     # carries them, 404, 405, redirects and error pages included, as the twin's after_request does

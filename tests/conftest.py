@@ -471,8 +471,9 @@ LogLevel notice
 """
 
 
-def nginx_main_config(folder: Path, site: Path) -> str:
-    """A minimal nginx.conf in the test's folder around one site file; workers as www-data when root starts it."""
+def nginx_main_config(folder: Path, site: Path, main: str = "", events: str = "") -> str:
+    """A minimal nginx.conf in the test's folder around one site file; workers as www-data when root starts it.
+    main and events: directives for the top level and for events {}, as the course's recipe adds them."""
     temp_paths = "\n".join(
         f"    {kind}_temp_path {folder}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
@@ -482,7 +483,8 @@ def nginx_main_config(folder: Path, site: Path) -> str:
 daemon off;
 pid {folder}/nginx.pid;
 error_log stderr notice;
-events {{}}
+{main}
+events {{ {events} }}
 http {{
     access_log off;
 {temp_paths}
@@ -523,8 +525,13 @@ async def assert_stream_is_not_buffered(client: httpx.AsyncClient, url: str) -> 
 UNIX_SOCKET_READY = r"serving unix:(?P<path>\S+) \(only you and group (?P<group>\S+) can connect\)"
 # course accounts for the tests: names unique to these tests, so parallel runs of other suites cannot collide
 STUDENTS = {"g11ann": 41101, "g11bob": 41102, "g11cat": 41103}
-# two more, for what one student can do to another's folder and socket outside the course's setup
-ACCOUNT_UIDS = {**STUDENTS, "g11fann": 41111, "g11fbob": 41112}
+# g11dan: a student of the course who has not started greeter; two more, for what one student can do to another's
+# folder and socket outside the course's setup
+ACCOUNT_UIDS = {**STUDENTS, "g11dan": 41104, "g11fann": 41111, "g11fbob": 41112}
+# the whole course scene (test_course_scene.py): two students serving, one spinning in a view, one whose greeter was
+# killed, one whose socket is a link to a classmate's, one who never started (tests/test_course_status.py too)
+SCENE_STUDENTS = {"g17ann": 41731, "g17bob": 41732, "g17hog": 41733, "g17old": 41734, "g17eve": 41735, "g17dan": 41736}
+ACCOUNT_UIDS.update(SCENE_STUDENTS)
 WEB_SERVER_USER = "www-data"  # Debian's Apache and nginx workers run as www-data
 ACCOUNT_TIMEOUT = scaled(30)
 

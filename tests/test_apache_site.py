@@ -24,7 +24,7 @@ from conftest import (
     require_tool,
     wait_for_log_line,
 )
-from test_course_server import SHIPPED_CERT, SHIPPED_KEY, shipped_with
+from course_site import SHIPPED_CERT, SHIPPED_KEY, shipped_with
 
 SITE = REPO_ROOT / "deploy" / "apache" / "greeter-site.conf"
 SITE_NAME = "greeter.example.org"

@@ -1,9 +1,11 @@
 """The course server for real: one web server in front of every student's greeter, each on its own Unix socket.
 
-deploy/apache/greeter-course.conf and deploy/nginx/greeter-course.conf, as shipped but for their addresses,
-certificate and socket folder, run in front of three greeters started by three real accounts (g11ann, g11bob,
-g11cat), each in the socket folder docs/production.md has the admin make. The web servers' workers run as www-data, as
-on Debian, so the file permissions are really what lets them in and keeps other students out.
+deploy/apache/greeter-course.conf (with the students' file `greeter course apache-config` makes, and the MPM file)
+and deploy/nginx/greeter-course.conf, as shipped but for their addresses, certificate and socket folder
+(tests/course_site.py), run in front of three greeters started by three real accounts (g11ann, g11bob, g11cat), each
+in the socket folder docs/production.md has the admin make. The web servers' workers run as www-data, as on Debian,
+so the file permissions are really what lets them in and keeps other students out. A hung and flooded student,
+and a socket that is a link to a classmate's: test_course_scene.py.
 """
 
 from __future__ import annotations
@@ -18,34 +20,24 @@ import pytest
 from conftest import (
     CLIENT_ADDRESS,
     PAGE_PID,
-    REPO_ROOT,
     REQUEST_ROW,
     STUDENTS,
     UNIX_SOCKET_READY,
     Certificate,
     Server,
     StartServer,
-    apache_logging,
-    apache_main_config,
     as_user,
     assert_stream_is_not_buffered,
     client_from_elsewhere,
     command_path,
-    free_port,
-    nginx_main_config,
-    require_tool,
     student_socket_folder,
     unix_account,
     wait_for_log_line,
 )
+from course_site import WebServer, apache_course_site, nginx_course_site
 from test_unix_socket import connect_as
 
-APACHE_FILE = REPO_ROOT / "deploy" / "apache" / "greeter-course.conf"
-NGINX_FILE = REPO_ROOT / "deploy" / "nginx" / "greeter-course.conf"
-SHIPPED_FOLDER = "/srv/greeter-sockets"
-SHIPPED_CERT = "/etc/ssl/certs/ssl-cert-snakeoil.pem"
-SHIPPED_KEY = "/etc/ssl/private/ssl-cert-snakeoil.key"
-NOT_RUNNING = "g11dan"  # has no greeter running (nor a folder)
+NOT_RUNNING = "g11dan"  # has a folder, as every student, but no greeter running
 FULL = "g11bob"  # a greeter whose live stream takes no viewers
 FORGED = {
     "X-Forwarded-For": "198.51.100.66",
@@ -53,6 +45,9 @@ FORGED = {
     "X-Forwarded-Host": "evil.example",
     "X-Forwarded-Prefix": "/~g11bob/greeter",
 }
+# greeter's security headers, which the web server adds to its own pages (greeter's answers carry their own)
+SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy")
+HSTS = "max-age=31536000"
 
 
 @dataclass(frozen=True)
@@ -62,13 +57,6 @@ class Course:
     greeters: dict[str, Server]
     sockets: dict[str, Path]
     folder: Path
-
-
-@dataclass(frozen=True)
-class WebServer:
-    https: str  # https://localhost:PORT
-    http: str  # http://127.0.0.1:PORT, which only redirects
-    logs: Path | None = None  # Apache's ${APACHE_LOG_DIR}
 
 
 @pytest.fixture(scope="module")
@@ -83,71 +71,22 @@ def course(start_module_server: StartServer, socket_folders: Path) -> Course:
         if user == FULL:  # its live stream answers greeter's own 503, which the web server must pass on as it is
             env["GREETER_STREAM_MAX_VIEWERS"] = "0"
         greeters[user] = start_module_server(argv, UNIX_SOCKET_READY, env=env)
+    student_socket_folder(socket_folders, unix_account(NOT_RUNNING))
     return Course(greeters, sockets, socket_folders)
-
-
-def shipped_with(path: Path, replacements: dict[str, str]) -> str:
-    """The shipped file with its addresses, certificate and socket folder made this test's: nothing else."""
-    text = path.read_text()
-    for old, new in replacements.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    return text
 
 
 @pytest.fixture(scope="module")
 def apache(
     start_module_server: StartServer, tmp_path_factory: pytest.TempPathFactory, course: Course, self_signed: Certificate
 ) -> WebServer:
-    binary = require_tool("/usr/sbin/apache2", "apt-get install apache2")
-    folder = tmp_path_factory.mktemp("apache-course")
-    folder.chmod(0o755)
-    http_port, https_port = free_port(), free_port()
-    site = shipped_with(
-        APACHE_FILE,
-        {
-            "<VirtualHost *:80>": f"<VirtualHost 127.0.0.1:{http_port}>",
-            "<VirtualHost *:443>": f"<VirtualHost 127.0.0.1:{https_port}>",
-            SHIPPED_CERT: str(self_signed.certfile),
-            SHIPPED_KEY: str(self_signed.keyfile),
-            SHIPPED_FOLDER: str(course.folder),
-        },
-    )
-    (folder / "greeter-course.conf").write_text(site)
-    modules = ["mpm_event", "authz_core", "headers", "ssl", "rewrite", "proxy", "proxy_http"]
-    # as on Debian: root starts Apache, its workers (which connect to the sockets) run as www-data
-    (folder / "httpd.conf").write_text(f"""{apache_main_config(folder, modules)}
-{apache_logging(folder / "log")}
-Listen 127.0.0.1:{http_port}
-Listen 127.0.0.1:{https_port}
-Include {folder}/greeter-course.conf
-""")
-    start_module_server([binary, "-f", str(folder / "httpd.conf"), "-DFOREGROUND"], "resuming normal operations")
-    return WebServer(https=f"https://localhost:{https_port}", http=f"http://127.0.0.1:{http_port}", logs=folder / "log")
+    return apache_course_site(start_module_server, tmp_path_factory.mktemp("apache-course"), course.folder, self_signed)
 
 
 @pytest.fixture(scope="module")
 def nginx(
     start_module_server: StartServer, tmp_path_factory: pytest.TempPathFactory, course: Course, self_signed: Certificate
 ) -> WebServer:
-    binary = require_tool("/usr/sbin/nginx", "apt-get install nginx")
-    folder = tmp_path_factory.mktemp("nginx-course")
-    folder.chmod(0o755)
-    http_port, https_port = free_port(), free_port()
-    site = shipped_with(
-        NGINX_FILE,
-        {
-            "listen 80;": f"listen 127.0.0.1:{http_port};",
-            "listen 443 ssl;": f"listen 127.0.0.1:{https_port} ssl;",
-            SHIPPED_CERT: str(self_signed.certfile),
-            SHIPPED_KEY: str(self_signed.keyfile),
-            SHIPPED_FOLDER: str(course.folder),
-        },
-    )
-    (folder / "greeter-course.conf").write_text(site)
-    (folder / "nginx.conf").write_text(nginx_main_config(folder, folder / "greeter-course.conf"))
-    start_module_server([binary, "-c", str(folder / "nginx.conf"), "-p", str(folder)], "start worker process")
-    return WebServer(https=f"https://localhost:{https_port}", http=f"http://127.0.0.1:{http_port}")
+    return nginx_course_site(start_module_server, tmp_path_factory.mktemp("nginx-course"), course.folder, self_signed)
 
 
 @pytest.fixture(params=["apache", "nginx"])
@@ -228,19 +167,52 @@ async def test_greeters_own_503_passes_through_unchanged(web: WebServer, browser
     assert full.text == "Too many live viewers; try again in a few seconds."
 
 
-@pytest.mark.parametrize("path", ["/~G11ann/greeter/", "/~g11ann.x/greeter/", "/~/greeter/", "/~g11ann/greeterx/"])
-async def test_only_well_formed_user_names_are_relayed(
-    web: WebServer, browser_like: httpx.AsyncClient, path: str
-) -> None:
-    # not relayed to any greeter: the web server's own answer (nginx's 403 for its empty root, Apache's 404)
-    assert (await browser_like.get(web.https + path)).status_code in (403, 404)
+@pytest.mark.parametrize(
+    "path", ["/~G11ann/greeter/", "/~g11ann.x/greeter/", "/~/greeter/", "/~g11ann/greeterx/", "/", "/index.html"]
+)
+async def test_anything_else_is_the_courses_own_404(web: WebServer, browser_like: httpx.AsyncClient, path: str) -> None:
+    # not relayed to any greeter, and not the web server's welcome page ("It works!", "Welcome to nginx!")
+    page = await browser_like.get(web.https + path)
+    assert page.status_code == 404
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "Each student's greeter is at <code>https://localhost:" in page.text
 
 
-async def test_plain_http_goes_to_https(web: WebServer, browser_like: httpx.AsyncClient) -> None:
+async def test_plain_http_goes_to_https_on_the_sites_own_name(web: WebServer, browser_like: httpx.AsyncClient) -> None:
     redirect = await browser_like.get(f"{web.http}/~g11ann/greeter/hello/")
     assert redirect.status_code == 301
-    assert redirect.headers["location"].startswith("https://127.0.0.1")
-    assert redirect.headers["location"].endswith("/~g11ann/greeter/hello/")
+    assert redirect.headers["location"] == f"{web.https}/~g11ann/greeter/hello/"
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+async def test_another_host_name_is_misdirected_never_redirected(
+    web: WebServer, browser_like: httpx.AsyncClient, scheme: str
+) -> None:
+    # Host: evil.example once gave 308 https://evil.example/...: a name the site does not answer for ends at once
+    base = web.http if scheme == "http" else web.https
+    answer = await browser_like.get(f"{base}/~g11ann/greeter/hello", headers={"Host": "evil.example"})
+    assert answer.status_code == 421
+    assert "location" not in answer.headers
+    by_address = await browser_like.get(f"{web.other_host_http}/~g11ann/greeter/")  # Host: 127.0.0.1:PORT
+    assert by_address.status_code == 421
+
+
+async def test_every_https_answer_has_hsts_and_one_policy(web: WebServer, browser_like: httpx.AsyncClient) -> None:
+    own_pages = [f"/~{NOT_RUNNING}/greeter/", "/", "/~G11ann/greeter/"]  # the web server's: 503, 404, 404
+    for path in own_pages:
+        page = await browser_like.get(web.https + path)
+        assert page.headers["strict-transport-security"] == HSTS, path
+        for name in SECURITY_HEADERS:
+            assert len(page.headers.get_list(name)) == 1, (path, name)
+        assert page.headers["content-security-policy"].startswith("default-src 'none'")
+    # greeter's own answers keep their own policy, with no second one added (two would both apply)
+    for path in ("/process/", "/hello/", "/no/such/page"):
+        page = await browser_like.get(f"{web.https}/~g11ann/greeter{path}")
+        assert page.headers["strict-transport-security"] == HSTS
+        policies = page.headers.get_list("content-security-policy")
+        assert len(policies) == 1 and "'sha256-" in policies[0], (path, policies)
+        for name in SECURITY_HEADERS:
+            assert len(page.headers.get_list(name)) == 1, (path, name)
 
 
 def test_another_local_user_cannot_reach_a_students_socket(course: Course) -> None:

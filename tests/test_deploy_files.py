@@ -31,10 +31,12 @@ def test_there_are_deployment_files() -> None:
         "apache/greeter-site.conf",
         "apache/greeter-balancer.conf",
         "apache/greeter-course.conf",
+        "apache/greeter-course-mpm.conf",
         "nginx/greeter.conf",
         "nginx/greeter-course.conf",
         "systemd/greeter.service",
         "systemd/greeter@.service",
+        "systemd/greeter-student@.service",
     }
 
 
@@ -53,14 +55,23 @@ def test_no_page_quotes_a_file_whole(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("shipped", "instance"), [("greeter.service", "greeter.service"), ("greeter@.service", "greeter@2001.service")]
+    ("shipped", "instance"),
+    [
+        ("greeter.service", "greeter.service"),
+        ("greeter@.service", "greeter@2001.service"),
+        ("greeter-student@.service", f"greeter-student@{getpass.getuser()}.service"),
+    ],
 )
 def test_systemd_accepts_the_unit(tmp_path: Path, shipped: str, instance: str) -> None:
     analyze = require_tool("systemd-analyze", "apt-get install systemd")
     unit = (DEPLOY / "systemd" / shipped).read_text()
     # the shipped paths and user, made this machine's: systemd checks that the program and the user exist
     here = (
-        unit.replace("/srv/greeter/.venv/bin/greeter", command_path("greeter"))
+        unit.replace("/home/%i/greeter/.venv/bin/greeter", command_path("greeter"))
+        .replace("/home/%i/greeter.log", str(tmp_path / "greeter.log"))
+        .replace("/home/%i/greeter", str(REPO_ROOT))
+        .replace("/home/%i", str(tmp_path))
+        .replace("/srv/greeter/.venv/bin/greeter", command_path("greeter"))
         .replace("/srv/greeter", str(REPO_ROOT))
         .replace("User=greeter", f"User={getpass.getuser()}")
     )
@@ -89,7 +100,7 @@ def test_the_page_makes_the_certificate_the_site_names(site: str) -> None:
 def test_the_production_venvs_use_debians_python() -> None:
     # following the commands found it: root's own `python3` (pyenv here) made a venv the students could not run
     venvs = [line for line in PRODUCTION.splitlines() if "-m venv" in line]
-    assert len(venvs) == 2
+    assert len(venvs) == 3  # the course's, each student's, the single app's
     assert all(line.startswith("/usr/bin/python3 -m venv ") for line in venvs)
 
 

@@ -8,6 +8,7 @@ another student gets EACCES, the web server's user gets in.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import os
 import signal
 import socket
@@ -93,14 +94,39 @@ async def test_on_a_socket_the_proxy_is_believed_by_default(start_server: StartS
     path = tmp_path / "greeter.sock"
     start_server([command_path("greeter"), "--socket", str(path)], UNIX_SOCKET_READY)
     proxied = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "course.example"}
+    me = getpass.getuser()  # the account serving: its own URL's prefix
     async with over_socket(path) as http:
-        page = await http.get("/process/", headers={**proxied, "X-Forwarded-Prefix": "/~ann/greeter"})
+        page = await http.get("/process/", headers={**proxied, "X-Forwarded-Prefix": f"/~{me}/greeter"})
         assert REQUEST_ROW.search(page.text).groups() == (  # type: ignore[union-attr]
             "203.0.113.7",
-            "https://course.example/~ann/greeter/",
+            f"https://course.example/~{me}/greeter/",
         )
         redirect = await http.get("/hello", headers=proxied)
         assert redirect.headers["location"] == "https://course.example/hello/"
+
+
+async def test_on_a_socket_another_accounts_url_is_misdirected(start_server: StartServer, tmp_path: Path) -> None:
+    # what the web server sends when a link in another student's folder leads to this socket
+    path = tmp_path / "greeter.sock"
+    server = start_server([command_path("greeter"), "--socket", str(path)], UNIX_SOCKET_READY)
+    async with over_socket(path) as http:
+        answer = await http.get("/hello/", headers={"X-Forwarded-Prefix": "/~g11eve/greeter"})
+    me = getpass.getuser()
+    assert answer.status_code == 421
+    assert answer.text == (
+        f"Misdirected Request: the web server brought a request for /~g11eve/greeter/ to {me}'s greeter,"
+        f" which answers only for {me}.\n"
+    )
+    assert server.stop() == 0
+    assert f"421 for GET /hello/: the web server brought a request for /~g11eve/greeter/ to {me}'s" in server.output()
+
+
+async def test_an_empty_prefix_user_turns_the_check_off(start_server: StartServer, tmp_path: Path) -> None:
+    path = tmp_path / "greeter.sock"
+    start_server([command_path("greeter"), "--socket", str(path)], UNIX_SOCKET_READY, env={"GREETER_PREFIX_USER": ""})
+    async with over_socket(path) as http:
+        answer = await http.get("/hello/", headers={"X-Forwarded-Prefix": "/~g11eve/greeter"})
+    assert (answer.status_code, answer.text) == (200, "Greetings and Felicitations")
 
 
 async def test_proxy_hops_0_on_a_socket_believes_nothing(start_server: StartServer, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ The command line (greeter/cli.py) has parsed what was asked; this is the work of
 from __future__ import annotations
 
 import os
+import pwd
 import socket
 import sys
 from dataclasses import dataclass
@@ -87,6 +88,18 @@ def _set_app_environment(options: ServeOptions) -> None:
         proxy_hops = 1  # only the web server can connect to the socket: its headers are the only ones there are
     if proxy_hops is not None:
         os.environ["GREETER_PROXY_HOPS"] = str(proxy_hops)
+    if options.socket_path is not None and "GREETER_PREFIX_USER" not in os.environ:
+        # the web server names the URL's account in X-Forwarded-Prefix (/~ann/greeter): another account's URL that
+        # reaches this socket came through a link in that account's folder, and is refused (421)
+        os.environ["GREETER_PREFIX_USER"] = _account_name()
+
+
+def _account_name() -> str:
+    """The name of the account running greeter, as the course server's URLs carry it."""
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # a UID with no name on this machine: no URL can name it either
+        return str(os.getuid())
 
 
 def _check_the_app_starts(*, reload: bool) -> None:

@@ -1,4 +1,5 @@
-"""Processes as Linux's /proc shows them: a process's children, its CPU time and memory, who holds a socket.
+"""Processes as Linux's /proc shows them: a process's children, its CPU time and memory, who holds a socket,
+which Unix sockets listen, and who owns a process and since when it runs.
 
 Only a process of our own (or everyone's, for root) shows its open files; a process may end between two looks,
 and then counts as having nothing.
@@ -7,11 +8,12 @@ and then counts as having nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 PROC = Path("/proc")
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+ACCEPTS_CONNECTIONS = 0x10000  # __SO_ACCEPTCON in /proc/net/unix's Flags: a listening socket
 
 
 def pids(proc: Path = PROC) -> Iterator[int]:
@@ -81,12 +83,69 @@ def command_name(pid: int, proc: Path = PROC) -> str:
 
 def processes_holding(inode: int, proc: Path = PROC) -> tuple[int, ...]:
     """The processes we may see that hold the socket with this inode open."""
-    link = f"socket:[{inode}]"
-    holders = []
+    return holders_of([inode], proc).get(inode, ())
+
+
+def holders_of(inodes: Collection[int], proc: Path = PROC) -> dict[int, tuple[int, ...]]:
+    """The processes we may see that hold each of these sockets open, by inode: one look through every process."""
+    wanted = {f"socket:[{inode}]": inode for inode in inodes}
+    holders: dict[int, list[int]] = {}
     for pid in pids(proc):
         try:
-            if any(os.readlink(fd) == link for fd in (proc / str(pid) / "fd").iterdir()):
-                holders.append(pid)
+            for fd in (proc / str(pid) / "fd").iterdir():
+                if (inode := wanted.get(os.readlink(fd))) is not None and pid not in holders.get(inode, []):
+                    holders.setdefault(inode, []).append(pid)
         except OSError:  # another user's process, or one that just ended
             continue
-    return tuple(sorted(holders))
+    return {inode: tuple(sorted(found)) for inode, found in holders.items()}
+
+
+def listening_unix_sockets(proc: Path = PROC) -> dict[str, list[int]]:
+    """The paths Unix sockets listen on now (in our network namespace), each with its listening sockets' inodes."""
+    listening: dict[str, list[int]] = {}
+    try:
+        lines = (proc / "net" / "unix").read_text().splitlines()[1:]
+    except OSError:
+        return listening
+    for line in lines:
+        # Num RefCount Protocol Flags Type St Inode Path; the path, last, may hold spaces; unnamed ones have none
+        fields = line.split(maxsplit=7)
+        if len(fields) == 8 and int(fields[3], 16) & ACCEPTS_CONNECTIONS:
+            listening.setdefault(fields[7], []).append(int(fields[6]))
+    return listening
+
+
+def parent(pid: int, proc: Path = PROC) -> int | None:
+    """The process's parent, or None if it has ended."""
+    fields = _stat_fields(pid, proc)
+    return int(fields[1]) if fields else None
+
+
+def owner(pid: int, proc: Path = PROC) -> int | None:
+    """The UID the process runs as (the owner of its /proc folder), or None if it has ended."""
+    try:
+        return (proc / str(pid)).stat().st_uid
+    except OSError:
+        return None
+
+
+def started_at(pid: int, proc: Path = PROC) -> float | None:
+    """When the process started, in seconds since the epoch, or None if it has ended."""
+    fields = _stat_fields(pid, proc)
+    if fields is None:
+        return None
+    try:
+        boot = next(line for line in (proc / "stat").read_text().splitlines() if line.startswith("btime "))
+    except (OSError, StopIteration):
+        return None
+    return int(boot.split()[1]) + int(fields[19]) / TICKS_PER_SECOND  # field 22 of proc(5): ticks since boot
+
+
+def _stat_fields(pid: int, proc: Path) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first), or None if the process has ended."""
+    try:
+        stat = (proc / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    # the command name (field 2) is in brackets and may hold spaces: count the fields after its last bracket
+    return stat[stat.rindex(")") + 2 :].split()

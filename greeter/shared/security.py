@@ -21,6 +21,13 @@ UNBELIEVED_PROXY = (
     "The request came through a proxy whose X-Forwarded-* headers greeter does not believe:"
     " if one is in front, start greeter with --proxy-hops 1 (or GREETER_PROXY_HOPS=1).\n"
 )
+# a forwarded prefix that names an account, as the course server's do: /~ann/greeter
+USER_PREFIX = re.compile(r"/~(?P<user>[^/]+)(?:/|$)")
+SAYABLE_PREFIX = re.compile(r"[A-Za-z0-9_.~$/-]{1,200}")  # safe to say back: no quotes, markup or line breaks
+MISDIRECTED = (
+    "Misdirected Request: the web server brought a request for {prefix}/ to {own}'s greeter,"
+    " which answers only for {own}.\n"
+)
 # what a proxy adds: seen by an app that believes no proxy, they say one is probably in front
 FORWARDED_HEADERS = ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix", "Forwarded")
 
@@ -85,12 +92,28 @@ def host_problem(
     return None
 
 
+def misdirected_problem(prefix: str, prefix_user: str | None) -> str | None:
+    """Why a request for another account's URL is refused (421), or None if it is this greeter's to answer.
+
+    prefix: the path prefix the proxy forwarded (the request's root path), believed only from a believed proxy.
+    On the course server only the web server can connect to a socket, and it names the URL's account in the
+    prefix, so a request for /~eve/ that reached bob's greeter came through eve's folder, where a link to bob's
+    socket stands in for her own: bob's greeter refuses it, so eve's URL never serves bob's app.
+    """
+    named = USER_PREFIX.match(prefix)
+    if prefix_user is None or named is None or named["user"] == prefix_user:
+        return None
+    shown = prefix if SAYABLE_PREFIX.fullmatch(prefix) else "another account's URL"
+    return MISDIRECTED.format(prefix=shown, own=prefix_user)
+
+
 def came_through_unbelieved_proxy(header_names: Iterable[str], proxy_hops: int) -> bool:
     """Whether a proxy's X-Forwarded-* headers came with a request that greeter believes no proxy for."""
     names = {name.lower() for name in header_names}  # Quart's headers are lower case, Werkzeug's as sent
     return proxy_hops == 0 and any(name.lower() in names for name in FORWARDED_HEADERS)
 
 
-def refusal_log_line(method: str, path: str, problem: str) -> str:
-    """The one line the app logs when it refuses a Host: the access log is off, so this is the only trace."""
-    return f"400 for {method} {path}: " + " ".join(problem.removeprefix("Bad Request: ").split())
+def refusal_log_line(method: str, path: str, problem: str, status: int = 400) -> str:
+    """The one line the app logs when it refuses a request: the access log is off, so this is the only trace."""
+    reason = problem.removeprefix("Bad Request: ").removeprefix("Misdirected Request: ")
+    return f"{status} for {method} {path}: " + " ".join(reason.split())

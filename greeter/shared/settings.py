@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,9 +20,14 @@ DEFAULTS: Mapping[str, Any] = {
     "STREAM_MAX_VIEWERS": 20_000,  # live streams one process keeps open; past this, 503 with Retry-After
     "PROXY_HOPS": 0,  # reverse proxies in front whose X-Forwarded-* headers are believed; 0: none are
     "TRUSTED_HOSTS": None,  # Host names served, e.g. "example.org,.example.org"; other hosts get 400. None: any
+    # the account whose URLs (/~ann/...) this greeter answers: a prefix naming another gets 421. None or "": any.
+    # `greeter --socket` sets it to the account that runs it (greeter/server/serve.py)
+    "PREFIX_USER": None,
 }
 ENV_PREFIX = "GREETER"
 SERVED_HOSTS = "SERVED_HOSTS"  # where the checked TRUSTED_HOSTS list ends up: greeter.shared.security reads it
+# what an account name may hold, as far as a URL prefix goes: no slash, no white space, no markup
+ACCOUNT_NAME_CHARACTERS = re.compile(r"[A-Za-z0-9_.$-]{1,64}")
 
 
 class SettingsError(GreeterError):
@@ -89,6 +95,7 @@ def configure(config: Config, test_config: Mapping[str, Any] | None) -> None:
     # that one is case-sensitive, so the twin would answer Host: Example.org differently from the Quart app
     config[SERVED_HOSTS] = _trusted_hosts(config["TRUSTED_HOSTS"])
     config["TRUSTED_HOSTS"] = None
+    config["PREFIX_USER"] = _prefix_user(config["PREFIX_USER"])
 
 
 def _trusted_hosts(value: object) -> list[str] | None:
@@ -103,3 +110,14 @@ def _trusted_hosts(value: object) -> list[str] | None:
     raise SettingsError(
         f"GREETER_TRUSTED_HOSTS must name one host or more, such as 'example.org,.example.org', not {value!r}."
     )
+
+
+def _prefix_user(value: object) -> str | None:
+    """None (any prefix is answered), or the account name a prefix of the form /~name must carry."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):  # a name of digits, parsed as JSON from the environment
+        value = str(value)
+    if isinstance(value, str) and ACCOUNT_NAME_CHARACTERS.fullmatch(value):
+        return value
+    raise SettingsError(f"GREETER_PREFIX_USER must be an account name, such as 'ann', not {value!r}.")

@@ -1,0 +1,90 @@
+"""The course server's recipe in docs/production.md does what the tests' web servers have: its edit of Debian's
+nginx.conf gives the room the tests give nginx, and the MPM file wins over Debian's own sizing.
+
+The recipe as a whole was walked as root on Debian 12 for three new accounts; these are its claims that can drift.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import DOCS, apache_main_config, free_port, require_tool, scaled
+from course_site import APACHE_MPM_FILE, NGINX_EVENTS, NGINX_MAIN
+
+PAGE = (DOCS / "production.md").read_text()
+DEBIAN_NGINX_CONF = Path("/etc/nginx/nginx.conf")
+DEBIAN_MPM_EVENT = Path("/etc/apache2/mods-available/mpm_event.conf")
+RUN_TIMEOUT = scaled(30)
+
+
+def test_the_recipes_edit_of_nginx_conf_gives_the_tests_room(tmp_path: Path) -> None:
+    require_tool("/usr/sbin/nginx", "apt-get install nginx")
+    edit = re.search(r"^sed -i (.+) /etc/nginx/nginx\.conf$", PAGE, re.MULTILINE)
+    assert edit is not None
+    copy = tmp_path / "nginx.conf"
+    shutil.copy(DEBIAN_NGINX_CONF, copy)
+    subprocess.run(["bash", "-c", f"sed -i {edit[1]} {copy}"], check=True, timeout=RUN_TIMEOUT)
+    edited = copy.read_text()
+    # worker_rlimit_nofile at the top level, worker_connections in events {}: what course_site.py gives nginx
+    assert re.search(rf"^{re.escape(NGINX_MAIN)}$", edited, re.MULTILINE)
+    events = edited.split("events {", 1)[1].split("}", 1)[0]
+    assert [line.strip() for line in events.splitlines() if line.strip() and not line.strip().startswith("#")] == [
+        NGINX_EVENTS
+    ]
+
+
+def test_the_mpm_file_wins_over_debians(tmp_path: Path) -> None:
+    # in Debian's order: mods-enabled/mpm_event.conf first, conf-enabled/greeter-course-mpm.conf after it
+    binary = require_tool("/usr/sbin/apache2", "apt-get install apache2")
+    tmp_path.chmod(0o755)
+    port = free_port()
+    (tmp_path / "httpd.conf").write_text(f"""{apache_main_config(tmp_path, ["mpm_event", "authz_core"])}
+Include {DEBIAN_MPM_EVENT}
+Include {APACHE_MPM_FILE}
+Listen 127.0.0.1:{port}
+""")
+    checked = subprocess.run(
+        [binary, "-f", str(tmp_path / "httpd.conf"), "-t", "-D", "DUMP_RUN_CFG"],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+    )
+    assert checked.returncode == 0, checked.stderr
+    with subprocess.Popen(
+        [binary, "-f", str(tmp_path / "httpd.conf"), "-DFOREGROUND"], stderr=subprocess.PIPE, start_new_session=True
+    ) as apache:
+        try:
+            threads = wait_for_one_child_with_threads(apache.pid)
+        finally:
+            apache.terminate()
+            apache.wait(timeout=RUN_TIMEOUT)
+    # one process serves, with the file's 300 threads (Debian's sizing: two processes of 25)
+    assert len(threads) == 1 and threads[0] >= 300, threads
+
+
+def wait_for_one_child_with_threads(parent: int) -> list[int]:
+    """The thread counts of Apache's child processes, once they have started their threads."""
+    import time
+
+    from greeter.shared.proc import children
+
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while True:
+        counts = [len(list(Path(f"/proc/{child}/task").iterdir())) for child in children(parent)]
+        if (counts and min(counts) >= 300) or time.monotonic() > deadline:
+            time.sleep(1)  # any second process would be started by now
+            return [len(list(Path(f"/proc/{child}/task").iterdir())) for child in children(parent)]
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize(
+    "setting", ["ThreadsPerChild 300", "MaxRequestWorkers 300", "StartServers 1", "ServerLimit 16"]
+)
+def test_the_page_gives_the_sizing_the_file_sets(setting: str) -> None:
+    name, value = setting.split()
+    assert re.search(rf"^\s*{name}\s+{value}$", APACHE_MPM_FILE.read_text(), re.MULTILINE), setting
+    assert f"`{setting}`" in PAGE
