@@ -47,5 +47,6 @@ def init_app(app: Quart) -> None:
         async def debug_traceback_page(error: Exception) -> Response | HTTPException:
             if isinstance(error, HTTPException):  # a 404 or 405 is an answer, not a bug: as without debug
                 return error
-            current_app.logger.error("Exception on %s [%s]", request.path, request.method, exc_info=error)
+            # Quart's own log line, as without debug: `ERROR in app: Exception on request GET /...`
+            current_app.log_exception((type(error), error, error.__traceback__))  # type: ignore[arg-type]
             return await traceback_response(error)
