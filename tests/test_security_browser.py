@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import BROWSER_TIMEOUT_MS, GREETER_READY, RUNNING_ON, StartServer, command_path
+from conftest import BROWSER_TIMEOUT_MS, GREETER_READY, REPO_ROOT, RUNNING_ON, StartServer, command_path
 from playwright.async_api import Browser, Page
 
 PAGES = ["/", "/index", "/hello/", "/hello/Ann", "/hail/", "/greet/", "/process/"]
@@ -73,24 +74,48 @@ from greeter import create_app
 app = create_app()
 
 
-@app.route("/fails")
-async def fails() -> str:
-    raise RuntimeError("a view that fails, on purpose")
+@app.route("/bye/<name>")
+async def bye(name: str) -> str:
+    farewell = "Goodbye"
+    return f"{farewell}, {nmae}!"
 """
+# the students' page shows the debug page: GREETER_SCREENSHOTS=1 refreshes it, else the picture stays in tmp
+DEBUG_PAGE_SHOT = REPO_ROOT / "docs" / "debug-page.png"
 
 
-async def test_the_debug_traceback_page_is_styled_with_zero_violations(
+async def test_the_debug_page_is_styled_with_zero_violations(
     browser: Browser, start_server: StartServer, tmp_path: Path
 ) -> None:
     (tmp_path / "failing_app.py").write_text(FAILING_APP)
     argv = [command_path("hypercorn"), "--bind", "127.0.0.1:0", "failing_app:app"]
     server = start_server(argv, RUNNING_ON, env={"GREETER_DEBUG": "true"}, cwd=tmp_path)
-    page, _ = await open_recording(browser)
-    response = await page.goto(server.base_url + "/fails", timeout=BROWSER_TIMEOUT_MS)
+    page, console = await open_recording(browser)
+    response = await page.goto(server.base_url + "/bye/%3Ci%3EKim", timeout=BROWSER_TIMEOUT_MS)
     assert response is not None and response.status == 500
     assert "content-security-policy" in await response.all_headers()
-    assert await page.locator("h1").first.inner_text() == "RuntimeError a view that fails, on purpose"
+    assert await page.locator("h1").inner_text() == "NameError name 'nmae' is not defined"
     assert await page.evaluate("window.violations") == []
-    # Quart's page sets `pre { margin: 0 }`: a browser's own margin for <pre> is 1em, so the style was applied
-    margin = await page.locator("pre").first.evaluate("(pre) => getComputedStyle(pre).marginTop")
-    assert margin == "0px"
+    # greeter's page colours its header: a browser's own is transparent, so the page's style applied
+    colour = await page.locator("header").evaluate("(header) => getComputedStyle(header).backgroundColor")
+    assert colour == "rgb(139, 26, 26)"
+    # the student's line is the row highlighted, with its number, and its failing name marked
+    error_row = page.locator("div.frame.first tr.error")
+    assert (await error_row.inner_text()).split(maxsplit=1) == ["10", 'return f"{farewell}, {nmae}!"']
+    assert await error_row.evaluate("(row) => getComputedStyle(row).backgroundColor") == "rgb(255, 241, 168)"
+    assert await error_row.locator("mark").inner_text() == "nmae"
+    # a name from the URL is text, never markup
+    assert await page.locator("i").count() == 0
+    assert "'<i>Kim'" in await page.locator("table.locals").first.inner_text()
+    # the libraries' frames folded (<details>, no script): Quart's lines are not visible until opened
+    library = page.locator("details.library")
+    assert not await library.evaluate("(details) => details.open")
+    assert not await page.locator("details.library details.frame tr.error").first.is_visible()
+    shot = DEBUG_PAGE_SHOT if os.environ.get("GREETER_SCREENSHOTS") == "1" else tmp_path / DEBUG_PAGE_SHOT.name
+    await page.screenshot(path=shot, full_page=True)
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    print(f"the debug page: {shot}")
+    await library.locator("summary").first.click()  # opened by a click, with no script
+    assert await library.evaluate("(details) => details.open")
+    assert await page.evaluate("window.violations") == []
+    # the one console line is Chromium's own for any 500: no policy or script error
+    assert console == ["Failed to load resource: the server responded with a status of 500 ()"]

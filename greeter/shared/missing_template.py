@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from jinja2 import TemplateNotFound, TemplatesNotFound
 
-from greeter.shared.paths import is_students_code
+from greeter.shared.paths import is_students_code, shown_path
 
 if TYPE_CHECKING:
     from flask.sansio.app import App  # Quart's app is built on it too: both have the same template loaders
@@ -29,13 +29,6 @@ def template_folders(app: App) -> list[Path]:
     # Flask's and Quart's own loaders are FileSystemLoaders: each has its searchpath
     folders = (Path(folder).resolve() for loader in loaders for folder in getattr(loader, "searchpath", []))
     return list(dict.fromkeys(folders))
-
-
-def shown_path(path: Path | str) -> str:
-    """A file or folder as short as it can be said: relative to the current folder when it is under it."""
-    resolved = Path(path).resolve()
-    here = Path.cwd()
-    return str(resolved.relative_to(here)) if resolved.is_relative_to(here) else str(resolved)
 
 
 def templates_in(folders: Iterable[Path]) -> list[str]:
