@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from quart import Quart, request
 
-from greeter.plumbing import debug_page
 from greeter.plumbing.asgi_connection import add_to_every_response
+from greeter.plumbing.debug_mode import debug_security_headers, init_debug_mode
 from greeter.process import PLAIN_TEXT
 from greeter.shared.paths import TEMPLATES_DIR
 from greeter.shared.security import came_through_unbelieved_proxy, host_problem, refusal_log_line, security_headers
@@ -17,9 +17,9 @@ from greeter.shared.settings import SERVED_HOSTS
 
 def init_app(app: Quart) -> None:
     """Refuse a missing, malformed or untrusted Host, and give every response the security headers."""
-    # in debug mode greeter's traceback page (greeter/plumbing/debug_page/) is one of the pages: its inline
-    # <style> is allowed by its hash, so the page is styled and the policy still allows nothing else
-    headers = security_headers(TEMPLATES_DIR, {"debug_page/page.html": debug_page.PAGE} if app.debug else None)
+    # in debug mode greeter's traceback page and live-reload script are ours too: their inline code is allowed by
+    # its hash, and every violation is reported, to be said in the terminal (greeter/plumbing/debug_mode.py)
+    headers = debug_security_headers(TEMPLATES_DIR) if app.debug else security_headers(TEMPLATES_DIR)
     trusted_hosts = app.config[SERVED_HOSTS]
     proxy_hops = app.config["PROXY_HOPS"]
 
@@ -38,5 +38,5 @@ def init_app(app: Quart) -> None:
     add_to_every_response(app, headers.items())
 
     if app.debug:
-        # built inside the request, the page gets the headers like every other answer
-        debug_page.show_errors_on_the_page(app)
+        # the traceback page built inside the request gets the headers like every other answer
+        init_debug_mode(app)

@@ -170,6 +170,48 @@ async def test_the_page_reconnects_to_the_new_worker(
     assert server.stop() == 0
 
 
+# every violation of the page's policy, kept where the test can read it
+RECORD_VIOLATIONS = """
+window.violations = [];
+document.addEventListener("securitypolicyviolation", (event) => window.violations.push(event.violatedDirective));
+"""
+
+
+async def test_under_debug_an_open_page_reloads_itself_when_a_file_it_came_from_changes(
+    browser: Browser, start_server: StartServer, checkout: Path
+) -> None:
+    server = start_greeter(start_server, checkout, "--debug")
+    page = await browser.new_page()
+    await page.add_init_script(RECORD_VIOLATIONS)
+    await page.goto(f"{server.base_url}/greet/", timeout=BROWSER_TIMEOUT_MS)
+    await page.evaluate("window.loadedOnce = true")  # gone once the page reloads
+    edit(checkout / "templates" / "greet.html", "</h1>", " (edited, and followed)</h1>")
+    await page.locator("h1").filter(has_text="(edited, and followed)").wait_for(timeout=BROWSER_TIMEOUT_MS)
+    assert await page.evaluate("window.loadedOnce") is None
+    assert await page.evaluate("window.violations") == []
+    # the base template is a file it came from too
+    edit(checkout / "templates" / "base.html", "<body>", "<body>\n<p id='edited-base'>the base, edited</p>")
+    await page.locator("#edited-base").wait_for(timeout=BROWSER_TIMEOUT_MS)
+    # an edit of a file it did not come from (the process page's template) replaces the worker, but the page
+    # asks whether its own files changed, hears no, and stays
+    await page.evaluate("window.loadedOnce = true")
+    async with page.expect_response(lambda answer: "/greeter-debug/sources?" in answer.url, timeout=BROWSER_TIMEOUT_MS):
+        edit(checkout / "templates" / "process.html", "</h1>", " (edited elsewhere)</h1>")
+    await asyncio.sleep(0.5)  # the page decides as soon as the answer is there
+    assert await page.evaluate("window.loadedOnce") is True
+    assert await page.evaluate("window.violations") == []
+    assert server.stop() == 0
+
+
+async def test_outside_debug_no_page_carries_the_script(start_server: StartServer, checkout: Path) -> None:
+    server = start_greeter(start_server, checkout, "--reload")
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+        for path in ("/", "/greet/", "/process/", "/nope"):
+            assert "greeter-debug" not in (await http.get(path)).text, path
+        assert (await http.get("/greeter-debug/sources")).status_code == 404
+    assert server.stop() == 0
+
+
 @pytest.mark.parametrize("flags", [[], ["--reload"]], ids=["plain", "reload"])
 async def test_ctrl_c_is_as_prompt_and_clean_with_the_reloader(
     start_server: StartServer, checkout: Path, flags: list[str]

@@ -18,6 +18,7 @@ from quart import Response, current_app, request
 
 from greeter.plumbing.debug_page.frames import ErrorView, error_view, short_repr, view_function
 from greeter.plumbing.debug_page.hints import hints_for
+from greeter.plumbing.live_reload import record_sources, script_tag, with_script
 from greeter.shared.missing_template import template_folders
 from greeter.shared.paths import PACKAGE_DIR
 
@@ -79,6 +80,8 @@ def render_page(
     """The page for an error: folders, the template folders searched; view, the request's view function."""
     shown = error_view(error, package_dir)
     shown.view = view_function(view) if view is not None else None
+    if rows is not None:  # a request's page: it reloads when one of the student's files in it changes
+        record_sources(traceback_files(shown))
     return render(shown, rows or [], hints_for(error, folders or [], shown.view))
 
 
@@ -91,7 +94,15 @@ def render_start_failure(error: BaseException, package_dir: Path, scope: Mapping
         ("Path", str(scope.get("path", "")) + (f"?{query}" if query else "")),
         ("Route", "none: the code does not start, so no route is known"),
     ]
-    return render(shown, rows, [START_FAILURE_HINT, *hints_for(error, [])])
+    page = render(shown, rows, [START_FAILURE_HINT, *hints_for(error, [])])
+    return with_script(page, script_tag([], "")) or page  # reloaded as soon as the code starts
+
+
+def traceback_files(view: ErrorView) -> list[str]:
+    """The student's files of an error and of those it was raised from: an edit of any may fix it."""
+    return [frame.path for frame in view.students] + [
+        path for _, earlier in view.chain for path in traceback_files(earlier)
+    ]
 
 
 async def debug_response(error: BaseException) -> Response:
