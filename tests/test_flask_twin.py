@@ -113,20 +113,21 @@ def student_view(path: Path, source: str) -> Any:
 
 
 def test_a_page_added_to_one_app_only_is_one_sentence_saying_where_it_goes(app: Quart, flask_app: Flask) -> None:
-    bye = student_view(PACKAGE_DIR / "views.py", "async def bye(name):\n    return name\n")
-    app.add_url_rule("/bye/<name>", "greetings.bye", bye)
-    assert missing_twins(app, flask_app) == [
-        "greeter/flask_twin/views.py has no view for /bye/<name> (greetings.bye): add a def bye(name) with"
-        ' @bp.route("/bye/<name>"), the synchronous twin of greeter/views.py\'s.'
-    ]
+    # names no student's page has: the sentences are checked among those of whatever pages the apps have now
+    farewell = student_view(PACKAGE_DIR / "views.py", "async def farewell_g20(name):\n    return name\n")
+    app.add_url_rule("/farewell-g20/<name>", "greetings.farewell_g20", farewell)
+    assert (
+        "greeter/flask_twin/views.py has no view for /farewell-g20/<name> (greetings.farewell_g20): add a def"
+        ' farewell_g20(name) with @bp.route("/farewell-g20/<name>"), the synchronous twin of greeter/views.py\'s.'
+    ) in missing_twins(app, flask_app)
     # and the other way round, with methods of its own
-    post = student_view(PACKAGE_DIR / "flask_twin" / "views.py", "def sign(name, message):\n    return name\n")
-    flask_app.add_url_rule("/sign/<name>/<message>", "greetings.sign", post, methods=["POST"])
-    assert missing_twins(app, flask_app)[1] == (
-        "greeter/views.py has no view for /sign/<name>/<message> (greetings.sign): add an async def"
-        ' sign(name, message) with @bp.route("/sign/<name>/<message>", methods=["POST"]), the async twin of'
-        " greeter/flask_twin/views.py's."
-    )
+    sign = student_view(PACKAGE_DIR / "flask_twin" / "views.py", "def sign_g20(name, message):\n    return name\n")
+    flask_app.add_url_rule("/sign-g20/<name>/<message>", "greetings.sign_g20", sign, methods=["POST"])
+    assert (
+        "greeter/views.py has no view for /sign-g20/<name>/<message> (greetings.sign_g20): add an async def"
+        ' sign_g20(name, message) with @bp.route("/sign-g20/<name>/<message>", methods=["POST"]), the async twin'
+        " of greeter/flask_twin/views.py's."
+    ) in missing_twins(app, flask_app)
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pytest
 from conftest import GREETER_READY, REPO_ROOT, StartServer
 from jinja2 import TemplateNotFound, TemplatesNotFound
 
-from greeter.shared.missing_template import close_names, missing_template_sentence
+from greeter.shared.missing_template import TEMPLATE_CUTOFF, close_names, missing_template_sentence
 
 HTTP_TIMEOUT = 10.0
 # the time and the request, then the sentence: greeter's apps log it through Flask's and Quart's own logger
@@ -83,3 +83,4 @@ def test_close_names() -> None:
     assert close_names("gret.html", ["greet.html", "base.html"]) == ["greet.html"]
     assert close_names("Greet.html", ["greet.html"]) == ["greet.html"]
     assert close_names("zzz", ["greet.html"]) == []
+    assert close_names("by.html", ["bye.html", "base.html"], TEMPLATE_CUTOFF) == ["bye.html"]

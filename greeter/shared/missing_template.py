@@ -19,6 +19,8 @@ from jinja2 import TemplateNotFound, TemplatesNotFound
 
 from greeter.shared.paths import is_students_code, shown_path
 
+TEMPLATE_CUTOFF = 0.8  # by.html: bye.html (0.93), not base.html (0.75)
+
 if TYPE_CHECKING:
     from flask.sansio.app import App  # Quart's app is built on it too: both have the same template loaders
 
@@ -43,11 +45,12 @@ def templates_in(folders: Iterable[Path]) -> list[str]:
     return sorted(names)
 
 
-def close_names(name: str, candidates: Iterable[str]) -> list[str]:
-    """The names a typo most likely meant: one that differs only in case, then difflib's close matches."""
+def close_names(name: str, candidates: Iterable[str], cutoff: float = 0.7) -> list[str]:
+    """The names a typo most likely meant: one that differs only in case, then difflib's close matches (0.7 finds
+    `name` for `nmae`; file names share their `.html`, so they need a higher one)."""
     candidates = list(candidates)
     same_but_case = [candidate for candidate in candidates if candidate.lower() == name.lower() and candidate != name]
-    close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.7)
+    close = difflib.get_close_matches(name, candidates, n=3, cutoff=cutoff)
     return list(dict.fromkeys(same_but_case + close))[:3]
 
 
@@ -81,7 +84,7 @@ def missing_template_sentence(error: TemplateNotFound, folders: list[Path]) -> s
         sentence += f"; asked for in {where}"
     known = templates_in(folders)
     for name in names:
-        close = [f"{name}.html"] if f"{name}.html" in known else close_names(name, known)
+        close = [f"{name}.html"] if f"{name}.html" in known else close_names(name, known, TEMPLATE_CUTOFF)
         if close:
             return f"{sentence}; did you mean {' or '.join(close)}?"
     return f"{sentence}."

@@ -16,7 +16,7 @@ import quart
 from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
 
 from greeter.plumbing.debug_page.frames import ViewFunction
-from greeter.shared.missing_template import close_names, missing_names, templates_in
+from greeter.shared.missing_template import TEMPLATE_CUTOFF, close_names, missing_names, templates_in
 from greeter.shared.paths import shown_path
 
 # what a student most often forgets to import: the names `from quart import ...` gives
@@ -125,7 +125,7 @@ def _template_not_found(error: TemplateNotFound, folders: list[Path]) -> list[st
     hints = [f"Quart looked for {or_list(names)} in {searched}."]
     known = templates_in(folders)
     for name in names:
-        if close := [f"{name}.html"] if f"{name}.html" in known else close_names(name, known):
+        if close := [f"{name}.html"] if f"{name}.html" in known else close_names(name, known, TEMPLATE_CUTOFF):
             hints.append(f"Did you mean {or_list(close)}?")
             break
     return hints
