@@ -6,16 +6,18 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import GREETER_READY, REPO_ROOT, StartServer
+from conftest import GREETER_READY, KEEP_ALIVE_LIMITS, REPO_ROOT, StartServer, scaled
 from jinja2 import TemplateNotFound, TemplatesNotFound
 
 from greeter.shared.missing_template import TEMPLATE_CUTOFF, close_names, missing_template_sentence
 
-HTTP_TIMEOUT = 10.0
+HTTP_TIMEOUT = scaled(10.0)
+LOGGED_WITHIN = scaled(10.0)
 # the time and the request, then the sentence: greeter's apps log it through Flask's and Quart's own logger
 ERROR_LINE = re.compile(r"^\[[-0-9 :,]+\] ERROR in app: (?P<request>.*?): (?P<sentence>the template .*)$", re.M)
 
@@ -50,11 +52,12 @@ async def test_a_missing_template_is_one_line(
     start_server: StartServer, checkout: Path, args: list[str], views: str, request_said: str
 ) -> None:
     server = start_server([sys.executable, "-m", "greeter", *args], GREETER_READY, cwd=checkout)
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         assert (await http.get("/greet/")).status_code == 500
-        found = None
-        while found is None:  # the line comes just after the answer
-            found = ERROR_LINE.search(server.output())
+    deadline = time.monotonic() + LOGGED_WITHIN
+    while (found := ERROR_LINE.search(server.output())) is None:  # the line comes just after the answer
+        assert time.monotonic() < deadline, server.output()
+        time.sleep(0.05)
     assert server.stop() == 0
     line = line_of(checkout / views, '"gret.html"')
     assert found["request"] == request_said

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BROWSER_TIMEOUT_MS, GREETER_READY, REPO_ROOT, StartServer
+from conftest import BROWSER_TIMEOUT_MS, GREETER_READY, REPO_ROOT, StartServer, scaled
 from playwright.async_api import Browser
 from quart.testing import QuartClient
 
@@ -19,7 +19,7 @@ from greeter import create_app
 from greeter.plumbing.policy_reports import POLICY_REPORTS
 from greeter.shared.policy_violations import violation_line
 
-REPORT_WITHIN = 10.0
+REPORT_WITHIN = scaled(10.0)
 STYLE_ATTRIBUTE_LINE = (
     'greeter: the page /greet/ has a style attribute (style="color: red", line {line}), which the security policy'
     " blocks: give the element a class, and style the class in a <style> block of the page's template (base.html"

@@ -197,7 +197,7 @@ async def test_under_debug_an_open_page_reloads_itself_when_a_file_it_came_from_
     await page.evaluate("window.loadedOnce = true")
     async with page.expect_response(lambda answer: "/greeter-debug/sources?" in answer.url, timeout=BROWSER_TIMEOUT_MS):
         edit(checkout / "templates" / "process.html", "</h1>", " (edited elsewhere)</h1>")
-    await asyncio.sleep(0.5)  # the page decides as soon as the answer is there
+    await asyncio.sleep(scaled(0.5))  # the page decides as soon as the answer is there
     assert await page.evaluate("window.loadedOnce") is True
     assert await page.evaluate("window.violations") == []
     assert server.stop() == 0
@@ -205,7 +205,7 @@ async def test_under_debug_an_open_page_reloads_itself_when_a_file_it_came_from_
 
 async def test_outside_debug_no_page_carries_the_script(start_server: StartServer, checkout: Path) -> None:
     server = start_greeter(start_server, checkout, "--reload")
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         for path in ("/", "/greet/", "/process/", "/nope"):
             assert "greeter-debug" not in (await http.get(path)).text, path
         assert (await http.get("/greeter-debug/sources")).status_code == 404

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DOCS, REPO_ROOT, command_path
+from conftest import DOCS, REPO_ROOT, command_path, scaled
 
 STUDENTS = DOCS / "students.md"
-RUN_TIMEOUT = 300
+RUN_TIMEOUT = scaled(300)
 # run inside the copy: what the page's mistakes make greeter say there (its own greeter, as `python -m` imports it)
 MISTAKES = r"""
 import asyncio, importlib, json, logging, traceback
