@@ -22,7 +22,7 @@ from greeter import create_app
 from greeter.plumbing import live_reload
 from greeter.plumbing.debug_mode import DEBUG_PAGES
 from greeter.plumbing.debug_page import PAGE, render_start_failure
-from greeter.shared.paths import PACKAGE_DIR
+from greeter.shared.paths import PACKAGE_DIR, shown_path
 from greeter.shared.security import inline_source_hashes
 
 # the views are this file's, outside greeter's package and the libraries: the student's code, as the rule says
@@ -182,6 +182,34 @@ async def test_the_hints(debug_app: Quart, coroutines_closed: None) -> None:
     assert status == 500 and "Content-Security-Policy" in headers
     assert "<code>returns_a_coroutine</code> returned a coroutine: an <code>await</code> is missing" in html
     assert "the view of this request: <b>returns_a_coroutine</b> in <b>tests/test_debug_page.py</b>" in html
+
+
+async def test_a_template_error_is_shown_at_its_template_line(debug_app: Quart, tmp_path: Path) -> None:
+    # the student's own templates, in a folder of theirs: Jinja puts each template's line in the traceback
+    (tmp_path / "farewell_g20.html").write_text(
+        '{% extends "base.html" %}\n{% block content %}\n<h1>{{ nmae.first }}</h1>\n{% endblock %}\n'
+    )
+    (tmp_path / "broken_g20.html").write_text("<h1>{{ name }</h1>\n")
+    pages = Blueprint("templates_g20", __name__, template_folder=str(tmp_path))
+
+    @pages.route("/farewell-g20/")
+    async def farewell() -> str:
+        return await render_template("farewell_g20.html", name="Kim")
+
+    @pages.route("/broken-g20/")
+    async def broken() -> str:
+        return await render_template("broken_g20.html")
+
+    debug_app.register_blueprint(pages)
+    _, html, _ = await get_page(debug_app, "/farewell-g20/")
+    shown = shown_path(tmp_path / "farewell_g20.html")
+    assert f"<p>in <b>{shown}</b>, line <b>3</b></p>" in html  # a template's code has no function to name
+    assert error_row(html) == (3, "&lt;h1&gt;{{ nmae.first }}&lt;/h1&gt;")  # the whole line: no columns there
+    assert '<p class="hint">Did you mean <code>name</code>?</p>' in html  # among what the template was given
+    assert "<tr><th>name</th><td>&#39;Kim&#39;</td></tr>" in html
+    _, html, _ = await get_page(debug_app, "/broken-g20/")
+    assert '<h1>TemplateSyntaxError <span class="message">unexpected &#39;}&#39;</span></h1>' in html
+    assert f"The template <code>{shown_path(tmp_path / 'broken_g20.html')}</code> does not parse at line 1" in html
 
 
 async def test_a_404_is_an_answer_not_a_traceback(debug_app: Quart) -> None:

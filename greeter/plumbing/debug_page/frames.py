@@ -180,16 +180,20 @@ def frame_view(
         for number in range(first, last + 1):
             text = lines[number - 1].rstrip("\r\n")
             shown.append(error_line(text, number, columns) if number == line else Line(number, text))
+    is_template = not filename.endswith(".py") and not filename.startswith("<")
     local_values: list[tuple[str, str]] = []
-    if frame.f_code.co_name != "<module>":  # a module's locals are its globals: every import and function
+    # a module's locals are its globals (every import and function); a template's are what it was given
+    if frame.f_code.co_name != "<module>" or is_template:
         local_values = [
             (name, short_repr(value)) for name, value in frame.f_locals.items() if not name.startswith("__")
         ]
+    function = frame.f_code.co_qualname
     return FrameView(
         file=frame_file(filename),
         path=filename,
         line=line,
-        function=frame.f_code.co_qualname,
+        # Jinja names a template's own code <module> (its blocks `block 'content'`): no function worth naming
+        function="" if is_template and function == "<module>" else function,
         lines=shown,
         locals=local_values,
         students=students,

@@ -48,10 +48,7 @@ def hints_for(error: BaseException, template_folders: list[Path], view: ViewFunc
                 " `{% for %}` or `{% if %}` its `{% endfor %}` or `{% endif %}`."
             ]
         if isinstance(error, UndefinedError):
-            return [
-                'The template uses a name it was not given: pass it, as in `render_template("page.html", name=...)`,'
-                " or check its spelling in the template."
-            ]
+            return _undefined(error)
         if isinstance(error, TypeError):
             return _type_error(error, view)
     except Exception:
@@ -79,6 +76,26 @@ def _name_error(error: NameError) -> list[str]:
     if close := close_names(name, [candidate for candidate in dict.fromkeys(candidates) if candidate[:2] != "__"]):
         hints.insert(0, f"Did you mean {or_list(close)}?")
     return hints
+
+
+def _undefined(error: UndefinedError) -> list[str]:
+    hints = [
+        'The template uses a name it was not given: pass it, as in `render_template("page.html", name=...)`,'
+        " or check its spelling in the template."
+    ]
+    # "'nmae' is undefined": the names the template was given are its innermost frame's locals (Jinja's rewrite)
+    name = str(error.message or "").partition("'")[2].partition("'")[0]
+    templates = [frame for frame, _ in traceback.walk_tb(error.__traceback__) if _is_template(frame)]
+    if name and templates:
+        given = [candidate for candidate in templates[-1].f_locals if not candidate.startswith("_")]
+        if close := close_names(name, given):
+            hints.insert(0, f"Did you mean {or_list(close)}?")
+    return hints
+
+
+def _is_template(frame: types.FrameType) -> bool:
+    filename = frame.f_code.co_filename
+    return not filename.endswith(".py") and not filename.startswith("<")
 
 
 def _attribute_error(error: AttributeError) -> list[str]:
