@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 from conftest import BROWSER_TIMEOUT_MS, GREETER_READY, REPO_ROOT, RUNNING_ON, StartServer, command_path
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Page, Route
+
+from greeter.plumbing.debug_mode import debug_security_headers
+from greeter.plumbing.debug_page import render_start_failure
+from greeter.shared.paths import PACKAGE_DIR
 
 PAGES = ["/", "/index", "/hello/", "/hello/Ann", "/hail/", "/greet/", "/process/"]
 # every violation the page's policy reports, kept where the test can read it
@@ -119,3 +123,36 @@ async def test_the_debug_page_is_styled_with_zero_violations(
     assert await page.evaluate("window.violations") == []
     # the one console line is Chromium's own for any 500: no policy or script error
     assert console == ["Failed to load resource: the server responded with a status of 500 ()"]
+
+
+async def test_the_page_of_code_that_does_not_start_keeps_to_its_policy_and_reloads_once_it_starts(
+    browser: Browser, tmp_path: Path
+) -> None:
+    # what the supervisor serves under --debug while views.py does not import, with the headers it is given
+    views = tmp_path / "views.py"
+    views.write_text("oops = print(\n")
+    try:
+        compile(views.read_text(), str(views), "exec")
+    except SyntaxError as error:
+        html = render_start_failure(error, PACKAGE_DIR, {"type": "http", "method": "GET", "path": "/bye/Kim"})
+    headers = {**debug_security_headers(None), "Content-Type": "text/html; charset=utf-8"}
+    code_starts = False
+
+    async def serve(route: Route) -> None:
+        if not code_starts:  # every answer is the error, the live stream's too
+            await route.fulfill(status=500, headers=headers, body=html)
+        elif route.request.url.endswith("/process/stream"):
+            await route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body="data: {}\n\n")
+        else:
+            await route.fulfill(status=200, headers=headers, body="<!doctype html><h1>Bye, Kim!</h1>")
+
+    page, _ = await open_recording(browser)
+    await page.route("http://greeter.test/**", serve)  # no server: the browser gets these answers as they are
+    await page.goto("http://greeter.test/bye/Kim", timeout=BROWSER_TIMEOUT_MS)
+    assert await page.locator("h1").inner_text() == "SyntaxError '(' was never closed"
+    colour = await page.locator("header").evaluate("(header) => getComputedStyle(header).backgroundColor")
+    assert colour == "rgb(139, 26, 26)"
+    assert await page.locator("tr.error mark").inner_text() == "("
+    assert await page.evaluate("window.violations") == []
+    code_starts = True  # a save that imports: the page finds the stream there, and reloads
+    await page.locator("h1").filter(has_text="Bye, Kim!").wait_for(timeout=BROWSER_TIMEOUT_MS)
