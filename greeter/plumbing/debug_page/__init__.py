@@ -19,9 +19,9 @@ from __future__ import annotations
 from quart import Quart, Response, current_app
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from greeter.plumbing.debug_page.page import PAGE, debug_response, render_page, render_start_failure
+from greeter.plumbing.debug_page.page import PAGE, debug_response, render_start_failure
 
-__all__ = ["PAGE", "render_page", "render_start_failure", "show_errors_on_the_page"]
+__all__ = ["PAGE", "render_start_failure", "show_errors_on_the_page"]
 
 
 def show_errors_on_the_page(app: Quart) -> None:

@@ -20,7 +20,6 @@ from greeter.plumbing.debug_page.frames import ErrorView, error_view, short_repr
 from greeter.plumbing.debug_page.hints import hints_for
 from greeter.plumbing.live_reload import record_sources, script_tag, with_script
 from greeter.shared.missing_template import template_folders
-from greeter.shared.paths import PACKAGE_DIR
 
 PAGE_TEMPLATE = Path(__file__).with_name("page.html")
 PAGE = PAGE_TEMPLATE.read_text(encoding="utf-8")  # its <style> is allowed by its hash (greeter/guard.py)
@@ -69,22 +68,6 @@ def render(view: ErrorView, rows: Rows, hints: Iterable[str]) -> str:
     return _template.render(error=view, request_rows=rows)
 
 
-def render_page(
-    error: BaseException,
-    *,
-    package_dir: Path = PACKAGE_DIR,
-    folders: list[Path] | None = None,
-    view: object = None,
-    rows: Rows | None = None,
-) -> str:
-    """The page for an error: folders, the template folders searched; view, the request's view function."""
-    shown = error_view(error, package_dir)
-    shown.view = view_function(view) if view is not None else None
-    if rows is not None:  # a request's page: it reloads when one of the student's files in it changes
-        record_sources(traceback_files(shown))
-    return render(shown, rows or [], hints_for(error, folders or [], shown.view))
-
-
 def render_start_failure(error: BaseException, package_dir: Path, scope: Mapping[str, Any]) -> str:
     """The page served for every request while the code does not start (an ASGI scope: its method and path)."""
     shown = error_view(error, package_dir)
@@ -125,7 +108,10 @@ async def debug_response(error: BaseException) -> Response:
     )
     view = current_app.view_functions.get(rule.endpoint) if rule is not None else None
     try:
-        html = render_page(error, folders=template_folders(current_app), view=view, rows=rows)
+        shown = error_view(error)
+        shown.view = view_function(view) if view is not None else None
+        record_sources(traceback_files(shown))  # the page reloads when a file of the student's in it changes
+        html = render(shown, rows, hints_for(error, template_folders(current_app), shown.view))
     except Exception:  # a bug of this page must not hide the student's: their traceback, as plain text
         text = "".join(traceback.format_exception(error))
         return Response(text, 500, content_type="text/plain; charset=utf-8")
