@@ -1,7 +1,8 @@
 "use strict";
 // greeter --debug: this page reloads itself when a file it came from changes (greeter/plumbing/live_reload.py).
-// Every save makes greeter replace its worker, which tells each open stream; once the new worker answers, the
-// page asks whether its own files changed. Allowed by its hash; outside --debug it is not on the page at all.
+// Every save makes greeter replace its worker, which ends each open stream; each time the stream opens again
+// (and once at first, in case the worker changed in between) the page asks whether its own files changed.
+// Allowed by its hash; outside --debug it is not on the page at all.
 (() => {
   const me = document.currentScript;
   const { stream, check, stamp } = me.dataset;
@@ -15,15 +16,10 @@
       return false; // greeter does not answer (stopped, or starting again): wait for it
     }
   };
-  let replaced = false; // the worker that served this page has gone: a reload, or a stop
   const watch = () => {
     const source = new EventSource(stream);
-    source.addEventListener("shutdown", () => {
-      replaced = true;
-    });
     source.onopen = async () => {
-      if (replaced && (await outdated())) location.reload();
-      replaced = false;
+      if (await outdated()) location.reload();
     };
     source.onerror = async () => {
       if (source.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
@@ -33,10 +29,7 @@
         location.reload();
         return;
       }
-      setTimeout(() => {
-        replaced = true;
-        watch();
-      }, 500);
+      setTimeout(watch, 500);
     };
   };
   watch();
