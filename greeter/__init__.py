@@ -15,18 +15,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     """Create the Quart app: settings, the routes, the process's own figures, and the guard on every request."""
     # imported here, not at the top: `import greeter` stays light (the `greeter` command answers Ctrl+C from its
     # first instant), and a view module can never import a half-built package
-    from quart import Quart
+    from quart import Quart, current_app
 
     from greeter import guard, process, views
     from greeter.plumbing.asgi_connection import LeanHTTPConnection
     from greeter.plumbing.proxy import trust_proxies
     from greeter.plumbing.template_context import drop_flask_default_processors
+    from greeter.shared.missing_template import say_missing_templates_in_one_line, template_folders
     from greeter.shared.paths import TEMPLATES_DIR
     from greeter.shared.settings import configure
 
     app = Quart(__name__, template_folder=str(TEMPLATES_DIR))
     app.asgi_http_class = LeanHTTPConnection  # Quart's request handling, with less plumbing around it
     configure(app.config, test_config)
+    # a missing template is one line in the log, not fifty through flask/templating.py
+    say_missing_templates_in_one_line(app.logger, lambda: template_folders(current_app))
     app.register_blueprint(views.bp)
     app.register_blueprint(process.bp)
     process.init_app(app)

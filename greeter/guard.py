@@ -5,13 +5,11 @@ greeter/flask_twin/guard.py is the same, synchronous.
 
 from __future__ import annotations
 
-from quart import Quart, Response, current_app, request
-from quart.debug import TEMPLATE as DEBUG_PAGE
-from quart.debug import traceback_response
+from quart import Quart, Response, request
 from quart.sessions import SecureCookieSessionInterface
-from werkzeug.exceptions import HTTPException
 
 from greeter.plumbing.asgi_connection import add_to_every_response
+from greeter.plumbing.debug_mode import debug_security_headers, init_debug_mode
 from greeter.process import PLAIN_TEXT
 from greeter.shared.cookie_path import cookie_path_under, scope_cookies
 from greeter.shared.paths import TEMPLATES_DIR
@@ -34,9 +32,9 @@ class SessionUnderPrefix(SecureCookieSessionInterface):
 
 def init_app(app: Quart) -> None:
     """Refuse a bad Host or another account's prefix, keep cookies under the prefix, and add the security headers."""
-    # in debug mode Quart's traceback page is one of ours too: its inline <style> is allowed by its hash, read
-    # from the Quart installed, so the page is styled and the policy still allows nothing else
-    headers = security_headers(TEMPLATES_DIR, {"quart.debug.TEMPLATE": DEBUG_PAGE} if app.debug else None)
+    # in debug mode greeter's traceback page and live-reload script are ours too: their inline code is allowed by
+    # its hash, and every violation is reported, to be said in the terminal (greeter/plumbing/debug_mode.py)
+    headers = debug_security_headers(TEMPLATES_DIR) if app.debug else security_headers(TEMPLATES_DIR)
     trusted_hosts = app.config[SERVED_HOSTS]
     proxy_hops = app.config["PROXY_HOPS"]
     prefix_user = app.config["PREFIX_USER"]
@@ -73,12 +71,5 @@ def init_app(app: Quart) -> None:
     add_to_every_response(app, headers.items())
 
     if app.debug:
-        # Quart re-raises a view's exception in debug mode and builds its traceback page outside the request
-        # (quart.asgi._handle_exception), past every after_request hook: built here, inside the request, the page
-        # gets the headers like every other answer. The traceback goes to the terminal too, as Flask's does.
-        @app.errorhandler(Exception)
-        async def debug_traceback_page(error: Exception) -> Response | HTTPException:
-            if isinstance(error, HTTPException):  # a 404 or 405 is an answer, not a bug: as without debug
-                return error
-            current_app.logger.error("Exception on %s [%s]", request.path, request.method, exc_info=error)
-            return await traceback_response(error)
+        # the traceback page built inside the request gets the headers like every other answer
+        init_debug_mode(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from conftest import DOCS
 
 from greeter.server.banner import Listening, banner_lines, reachable_name, url_for
 from greeter.server.machine_addresses import addresses_from_ip_output
@@ -43,6 +44,27 @@ def test_over_ssh_the_tunnel_names_the_address_the_session_came_in_on() -> None:
         "  from your laptop: ssh -L 8080:127.0.0.1:6543 scott@10.2.2.2",
         "  then open http://localhost:8080/",
     ]
+
+
+def test_over_ssh_with_no_address_others_can_use_the_tunnel_is_there_with_a_placeholder() -> None:
+    # SSH_CONNECTION names 127.0.0.1 (a jump host, a port forwarded to this machine's sshd, a container), and the
+    # host name resolves only to loopback: no name to give, but the student still needs the shape of the command
+    loopback_only = dataclasses.replace(
+        LOCAL, ssh_connection="127.0.0.1 50000 127.0.0.1 22", reachable_name=None, user="kim", port=7311
+    )
+    assert reachable_name(loopback_only.ssh_connection, "vm", ["127.0.0.1"]) is None
+    tunnel = banner_lines(loopback_only)[-3:]
+    assert tunnel == [
+        "  from your laptop: ssh -L 8080:127.0.0.1:7311 kim@<this server's name>",
+        "    (this machine knows no address of its own that others can use: put the name you give ssh to log in"
+        " here; docs/students.md says where to find it)",
+        "  then open http://localhost:8080/",
+    ]
+    assert "\n".join(tunnel) in (DOCS / "students.md").read_text()  # quoted there as printed
+
+
+def test_without_ssh_there_is_no_tunnel_line() -> None:
+    assert not any("ssh" in line for line in banner_lines(dataclasses.replace(LOCAL, reachable_name=None)))
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -167,6 +167,77 @@ async def test_the_page_reconnects_to_the_new_worker(
         timeout=BROWSER_TIMEOUT_MS,
     )
     await live.filter(has_text="Live:").wait_for(timeout=BROWSER_TIMEOUT_MS)
+    assert server.stop() == 0
+
+
+# every violation of the page's policy, kept where the test can read it
+RECORD_VIOLATIONS = """
+window.violations = [];
+document.addEventListener("securitypolicyviolation", (event) => window.violations.push(event.violatedDirective));
+"""
+
+
+async def test_under_debug_an_open_page_reloads_itself_when_a_file_it_came_from_changes(
+    browser: Browser, start_server: StartServer, checkout: Path
+) -> None:
+    server = start_greeter(start_server, checkout, "--debug")
+    page = await browser.new_page()
+    await page.add_init_script(RECORD_VIOLATIONS)
+    # each look the page takes at its files (/greeter-debug/sources), counted from its latest load
+    looks: list[str] = []
+    page.on("framenavigated", lambda frame: looks.clear() if frame == page.main_frame else None)
+    page.on("response", lambda answer: looks.append(answer.url) if "/greeter-debug/sources?" in answer.url else None)
+    await page.goto(f"{server.base_url}/greet/", timeout=BROWSER_TIMEOUT_MS)
+    await page.evaluate("window.loadedOnce = true")  # gone once the page reloads
+    edit(checkout / "templates" / "greet.html", "</h1>", " (edited, and followed)</h1>")
+    await page.locator("h1").filter(has_text="(edited, and followed)").wait_for(timeout=BROWSER_TIMEOUT_MS)
+    assert await page.evaluate("window.loadedOnce") is None
+    assert await page.evaluate("window.violations") == []
+    # the base template is a file it came from too
+    edit(checkout / "templates" / "base.html", "<body>", "<body>\n<p id='edited-base'>the base, edited</p>")
+    await page.locator("#edited-base").wait_for(timeout=BROWSER_TIMEOUT_MS)
+    # an edit of a file it did not come from (the process page's template) replaces the worker too, but the
+    # page, once its stream is open on the new one, asks whether its own files changed, hears no, and stays
+    await page.evaluate("window.loadedOnce = true")
+    await until(lambda: len(looks) >= 1)  # its first look, as its stream first opened
+    edit(checkout / "templates" / "process.html", "</h1>", " (edited elsewhere)</h1>")
+    await until(lambda: len(looks) >= 2)  # its look on the new worker
+    await asyncio.sleep(scaled(0.5))  # the page decides as soon as the answer is there
+    assert await page.evaluate("window.loadedOnce") is True
+    assert await page.evaluate("window.violations") == []
+    assert server.stop() == 0
+
+
+async def until(condition: Callable[[], bool], seconds: float = scaled(BROWSER_TIMEOUT_MS / 1000)) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the page did not look at its files in time"
+        await asyncio.sleep(0.05)
+
+
+async def test_under_debug_the_debug_page_reloads_itself_once_the_mistake_is_fixed(
+    browser: Browser, start_server: StartServer, checkout: Path
+) -> None:
+    views = checkout / "greeter" / "views.py"
+    edit(views, 'return await render_template("greet.html")', 'return await render_template("greet.html", x=nmae)')
+    server = start_greeter(start_server, checkout, "--debug")
+    page = await browser.new_page()
+    await page.add_init_script(RECORD_VIOLATIONS)
+    response = await page.goto(f"{server.base_url}/greet/", timeout=BROWSER_TIMEOUT_MS)
+    assert response is not None and response.status == 500
+    assert await page.locator("h1").inner_text() == "NameError name 'nmae' is not defined"
+    edit(views, ", x=nmae)", ")")  # the student's fix, in the file the page's traceback names
+    await page.locator("h1").filter(has_text="Hail").wait_for(timeout=BROWSER_TIMEOUT_MS)
+    assert await page.evaluate("window.violations") == []
+    assert server.stop() == 0
+
+
+async def test_outside_debug_no_page_carries_the_script(start_server: StartServer, checkout: Path) -> None:
+    server = start_greeter(start_server, checkout, "--reload")
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+        for path in ("/", "/greet/", "/process/", "/nope"):
+            assert "greeter-debug" not in (await http.get(path)).text, path
+        assert (await http.get("/greeter-debug/sources")).status_code == 404
     assert server.stop() == 0
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Fetch, fetcher, scaled
+from conftest import DOCS, Fetch, fetcher, scaled
 from flask import Flask
 from quart import Quart
 from quart.testing import QuartClient
 
 from greeter import create_app
 from greeter.flask_twin import create_flask_app
+from greeter.plumbing.debug_mode import DEBUG_PAGES, debug_security_headers
 from greeter.shared.paths import TEMPLATES_DIR
 from greeter.shared.security import inline_source_hashes, security_headers
 from greeter.tools.compare.corpus import load_corpus
@@ -73,6 +75,10 @@ async def test_error_pages_and_refusals_carry_them_too(factory: Callable[..., Qu
     assert answer.headers.get("Content-Security-Policy") == EXPECTED["Content-Security-Policy"]
 
 
+def directives(policy: str) -> dict[str, list[str]]:
+    return {name: sources for name, *sources in (directive.split() for directive in policy.split("; "))}
+
+
 async def test_the_debug_traceback_page_carries_them(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GREETER_DEBUG", "true")  # as `greeter --debug` sets it
     app = create_app()
@@ -83,18 +89,35 @@ async def test_the_debug_traceback_page_carries_them(monkeypatch: pytest.MonkeyP
     app.add_url_rule("/broken", view_func=broken)
     answer = await fetcher(app)("/broken")
     assert answer.status == 500
-    assert "RuntimeError <span>a bug in a view</span>" in answer.text  # Quart's debug page, the traceback in it
-    policy = answer.headers.get("Content-Security-Policy") or ""
-    # the same policy, allowing one more inline style: the traceback page's own (its browser test is in
-    # test_security_browser.py)
-    style_sources = policy.split("; ")[1].split()
-    assert style_sources[0] == "style-src" and len(style_sources) == 3, policy
-    assert policy.replace(f" {style_sources[-1]}", "", 1) == EXPECTED["Content-Security-Policy"]
+    assert '<h1>RuntimeError <span class="message">a bug in a view</span></h1>' in answer.text  # greeter's debug page
+    # the same policy, allowing debug mode's own inline code by its hash, and asking for each violation's report
+    debug_code = inline_source_hashes(None, DEBUG_PAGES)
+    expected = directives(EXPECTED["Content-Security-Policy"])
+    expected["style-src"] += [*debug_code["style"], "'report-sample'"]
+    expected["script-src"] += [*debug_code["script"], "'report-sample'"]
+    expected["report-uri"] = ["/greeter-debug/policy-report"]
+    assert directives(answer.headers.get("Content-Security-Policy") or "") == expected
     assert {name: answer.headers.get(name) for name in EXPECTED if name != "Content-Security-Policy"} == {
         name: value for name, value in EXPECTED.items() if name != "Content-Security-Policy"
     }
     missing = await fetcher(app)("/no/such/page")  # still a 404 page, not a traceback
     assert (missing.status, missing.headers.get("X-Frame-Options")) == (404, "DENY")
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
+def test_the_security_section_quotes_the_policy(debug: bool) -> None:
+    policy = (debug_security_headers if debug else security_headers)(TEMPLATES_DIR)["Content-Security-Policy"]
+    quoted = re.findall(r"^  default-src .*$", (DOCS / "production.md").read_text(), re.MULTILINE)
+    assert re.sub(r"'sha256-[^']+'", "'sha256-…'", policy) == quoted[debug].strip()
+
+
+def test_outside_debug_the_policy_is_what_it_was() -> None:
+    # spelt out: the debug mode's additions must never leak into the policy every other answer carries
+    style, script = (inline_source_hashes(TEMPLATES_DIR)[tag] for tag in ("style", "script"))
+    assert EXPECTED["Content-Security-Policy"] == (
+        f"default-src 'none'; style-src {' '.join(style)}; script-src {' '.join(script)}; connect-src 'self';"
+        " img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
 
 
 async def test_the_streams_refusal_carries_them(app: Quart) -> None:

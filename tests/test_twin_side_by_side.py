@@ -12,10 +12,8 @@ import pytest
 from conftest import REPO_ROOT
 
 # definitions one side has and the other has not, each for a reason async (or ASGI) gives
+# (greeter's --debug, the Quart app's alone, is in greeter/plumbing/debug_mode.py: guard.py only calls it)
 ONLY_IN_QUART = {
-    "guard.py": {
-        "debug_traceback_page": "Quart builds its debug page past after_request; Flask's debugger is outside the app",
-    },
     "process.py": {
         "process_stream": "the live stream: one event loop holds every viewer; Werkzeug would hold a thread each",
         "start_ticker": "before_serving: ASGI has a serving lifecycle, WSGI has none",

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from greeter.shared.missing_template import say_missing_templates_in_one_line, template_folders
 from greeter.shared.paths import TEMPLATES_DIR
 from greeter.shared.settings import SettingsError, configure, refuse
 
@@ -24,6 +25,8 @@ def create_flask_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR))
     configure(app.config, test_config)
+    # a missing template is one line in the log, not fifty through flask/templating.py
+    say_missing_templates_in_one_line(app.logger, lambda: template_folders(current_app))
     app.register_blueprint(views.bp)
     app.register_blueprint(process.bp)
     process.init_app(app)

@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 ALL_INTERFACES = {"0.0.0.0", "::", ""}
 # a laptop's browser reaches the tunnel here; 8080 is the usual choice (any free port on the laptop works)
 LAPTOP_PORT = 8080
+# over SSH with no name or address others can use (SSH came in on loopback, the host name resolves only to
+# loopback): the tunnel's shape all the same, and where its missing word comes from
+UNKNOWN_NAME = "<this server's name>"
+NO_NAME_KNOWN = (
+    "(this machine knows no address of its own that others can use: put the name you give ssh to log in here;"
+    " docs/students.md says where to find it)"
+)
 
 
 @dataclass(frozen=True)
@@ -126,12 +133,14 @@ def banner_lines(facts: Listening, name: str = "greeter") -> list[str]:
     if facts.debug:
         # as `flask run --debug` says it: a student must not leave it on by accident
         lines.append("  debug mode: on (tracebacks in the browser, templates reread when they change)")
-    if facts.ssh_connection and facts.reachable_name is not None:
+    if facts.ssh_connection:
         # the command alone on its line: pasting the whole line must work
         lines.append(
             f"  from your laptop: ssh -L {LAPTOP_PORT}:{tunnel_target(facts.host)}:{facts.port}"
-            f" {facts.user}@{facts.reachable_name}"
+            f" {facts.user}@{facts.reachable_name or UNKNOWN_NAME}"
         )
+        if facts.reachable_name is None:
+            lines.append(f"    {NO_NAME_KNOWN}")
         lines.append(f"  then open {facts.scheme}://localhost:{LAPTOP_PORT}/")
     return lines
 

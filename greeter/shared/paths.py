@@ -49,3 +49,10 @@ def is_students_code(filename: str, package_dir: Path = PACKAGE_DIR) -> bool:
     if path.is_relative_to(package_dir):  # the app's code, wherever it is installed; never greeter's machinery
         return not is_machinery(path, package_dir)
     return not str(path).startswith(LIBRARY_FOLDERS)
+
+
+def shown_path(path: Path | str) -> str:
+    """A file or folder as short as it can be said: relative to the current folder when it is under it."""
+    resolved = Path(path).resolve()
+    here = Path.cwd()
+    return str(resolved.relative_to(here)) if resolved.is_relative_to(here) else str(resolved)

@@ -32,13 +32,17 @@ MISDIRECTED = (
 FORWARDED_HEADERS = ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix", "Forwarded")
 
 
-def inline_source_hashes(templates_dir: Path, extra_pages: Mapping[str, str] | None = None) -> dict[str, list[str]]:
+def inline_source_hashes(
+    templates_dir: Path | None, extra_pages: Mapping[str, str] | None = None
+) -> dict[str, list[str]]:
     """CSP hash sources of every inline style and script block in the templates, by tag.
 
-    extra_pages: other templates by name, as text (in debug mode, Quart's traceback page).
+    extra_pages: other pages by name, as text (in debug mode, greeter's traceback page and live-reload script);
+    templates_dir None: those alone.
     """
     hashes: dict[str, list[str]] = {"style": [], "script": []}
-    pages = {path.name: path.read_text(encoding="utf-8") for path in sorted(templates_dir.glob("*.html"))}
+    found = sorted(templates_dir.glob("*.html")) if templates_dir is not None else []
+    pages = {path.name: path.read_text(encoding="utf-8") for path in found}
     for name, text in {**pages, **(extra_pages or {})}.items():
         for block in INLINE_BLOCK.finditer(text):
             source = block["source"]
@@ -50,19 +54,29 @@ def inline_source_hashes(templates_dir: Path, extra_pages: Mapping[str, str] | N
     return hashes
 
 
-def security_headers(templates_dir: Path, extra_pages: Mapping[str, str] | None = None) -> Mapping[str, str]:
-    """The headers every response carries: no sniffing, no framing, no referrer, and only our own inline code."""
+def security_headers(
+    templates_dir: Path | None, extra_pages: Mapping[str, str] | None = None, *, report_uri: str | None = None
+) -> Mapping[str, str]:
+    """The headers every response carries: no sniffing, no framing, no referrer, and only our own inline code.
+
+    report_uri (debug mode only): where the browser reports each violation, quoting what it blocked.
+    """
     hashes = inline_source_hashes(templates_dir, extra_pages)
+    # 'report-sample': the report quotes the start of the inline code blocked (`color: red`)
+    sample = " 'report-sample'" if report_uri is not None else ""
     policy = {
         "default-src": "'none'",  # whatever is not allowed below is refused
-        "style-src": " ".join(hashes["style"]) or "'none'",
-        "script-src": " ".join(hashes["script"]) or "'none'",
+        "style-src": " ".join(hashes["style"]) + sample if hashes["style"] else "'none'",
+        "script-src": " ".join(hashes["script"]) + sample if hashes["script"] else "'none'",
         "connect-src": "'self'",  # /process/ reads its live stream
         "img-src": "data:",  # the empty icon that stops the browser asking for /favicon.ico
         "base-uri": "'none'",
         "form-action": "'none'",
         "frame-ancestors": "'none'",
     }
+    if report_uri is not None:
+        # report-uri, not report-to: Chromium sends a report-to report up to a minute later, report-uri at once
+        policy["report-uri"] = report_uri
     return {
         "Content-Security-Policy": "; ".join(f"{name} {sources}" for name, sources in policy.items()),
         "X-Content-Type-Options": "nosniff",

@@ -1,0 +1,137 @@
+"""An inline style that the policy blocks is said in the terminal under --debug: the browser reports the violation
+to greeter, which prints one line (what was blocked, on which page, how to do it instead). Outside debug mode the
+policy asks for no report and greeter has no route for one."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import BROWSER_TIMEOUT_MS, GREETER_READY, REPO_ROOT, StartServer, scaled
+from playwright.async_api import Browser
+from quart.testing import QuartClient
+
+from greeter import create_app
+from greeter.plumbing.policy_reports import POLICY_REPORTS
+from greeter.shared.policy_violations import violation_line
+
+REPORT_WITHIN = scaled(10.0)
+STYLE_ATTRIBUTE_LINE = (
+    'greeter: the page /greet/ has a style attribute (style="color: red", line {line}), which the security policy'
+    " blocks: give the element a class, and style the class in a <style> block of the page's template (base.html"
+    " has the pages' own), which greeter allows by its hash, recomputed from the template."
+)
+
+
+def report(**fields: Any) -> dict[str, Any]:
+    """A report as Chromium posts it for report-uri (application/csp-report), its fields in the spec's names."""
+    return {"document-uri": "http://127.0.0.1:7311/bye/Kim?x=1", "blocked-uri": "inline", "line-number": 9} | fields
+
+
+@pytest.mark.parametrize(
+    ("fields", "line"),
+    [
+        (
+            {"effective-directive": "style-src-attr", "script-sample": "color: red"},
+            'the page /bye/Kim?x=1 has a style attribute (style="color: red", line 9), which the security policy'
+            " blocks: give the element a class, and style the class in a <style> block of the page's template",
+        ),
+        (
+            {"effective-directive": "style-src-elem", "script-sample": "h1 { color: red }"},
+            "the page /bye/Kim?x=1 has a <style> block that is in no template (h1 { color: red }, line 9), which the"
+            " security policy blocks: move it into a <style> block of the page's template",
+        ),
+        (
+            {"effective-directive": "script-src-attr", "script-sample": "alert(1)", "line-number": 0},
+            "the page /bye/Kim?x=1 has an event handler attribute such as onclick= (alert(1)), which the security"
+            " policy blocks: give the element an id, and add the handler with addEventListener in a <script> block",
+        ),
+        (
+            {"effective-directive": "script-src-elem", "script-sample": ""},
+            "the page /bye/Kim?x=1 has a <script> block that is in no template (line 9), which the security policy"
+            " blocks: move it into a <script> block",
+        ),
+        (
+            {"effective-directive": "style-src-elem", "blocked-uri": "https://cdn.example.org/site.css"},
+            "the page /bye/Kim?x=1 asked for a stylesheet from https://cdn.example.org/site.css, line 9, which the"
+            " security policy blocks: it allows none from another site, nor from greeter itself: put the styles in",
+        ),
+        (
+            {"effective-directive": "img-src", "blocked-uri": "https://example.org/a.png"},
+            "the page /bye/Kim?x=1 asked for an image from https://example.org/a.png, line 9, which the security"
+            " policy blocks: it allows only images written into the page (data: addresses); docs/production.md",
+        ),
+        (
+            {"effective-directive": "form-action", "blocked-uri": "http://127.0.0.1:7311/bye/"},
+            "the page /bye/Kim?x=1 submitted a form to http://127.0.0.1:7311/bye/, which the security policy"
+            " blocks (form-action 'none': greeter's pages have no form); to add one, allow its address",
+        ),
+        (
+            {"violated-directive": "frame-ancestors", "blocked-uri": "http://evil.example/"},
+            "the page /bye/Kim?x=1: the security policy blocked http://evil.example/ (frame-ancestors, line 9);"
+            " docs/production.md#security says what the policy allows.",
+        ),
+    ],
+    ids=["style-attribute", "style-block", "event-handler", "script-block", "stylesheet", "image", "form", "other"],
+)
+def test_each_violation_is_one_line_saying_what_to_do(fields: dict[str, Any], line: str) -> None:
+    said = violation_line(report(**fields))
+    assert said.startswith(line), said
+    assert "\n" not in said
+
+
+def test_what_the_browser_sent_cannot_drive_the_terminal() -> None:
+    said = violation_line(report(**{"effective-directive": "style-src-attr", "script-sample": "\x1b[2Jred\nx"}))
+    assert "\x1b" not in said and "\n" not in said and "\\x1b[2Jred\\nx" in said
+
+
+async def test_outside_debug_there_is_no_report_route_and_no_report_uri(client: QuartClient) -> None:
+    response = await client.post(POLICY_REPORTS, json={"csp-report": report()})
+    assert response.status_code == 404
+    assert "report" not in response.headers["Content-Security-Policy"]
+
+
+async def test_a_report_that_is_not_one_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREETER_DEBUG", "true")
+    client = create_app().test_client()
+    assert (await client.post(POLICY_REPORTS, data=b"not json")).status_code == 400
+    assert (await client.post(POLICY_REPORTS, data=b"x" * 70_000)).status_code == 413
+    assert (await client.get(POLICY_REPORTS)).status_code == 405
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A copy of the package and templates, whose greet.html has a style attribute; `python -m greeter` in it
+    serves this copy (the current folder comes first on sys.path)."""
+    copy = tmp_path / "checkout"
+    shutil.copytree(REPO_ROOT / "greeter", copy / "greeter", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO_ROOT / "templates", copy / "templates")
+    for name in ("hypercorn.toml", "pyproject.toml"):
+        shutil.copy(REPO_ROOT / name, copy / name)
+    greet = copy / "templates" / "greet.html"
+    greet.write_text(greet.read_text().replace("<p>", '<p style="color: red">', 1))
+    return copy
+
+
+async def test_a_blocked_style_attribute_is_one_line_in_the_terminal(
+    browser: Browser, start_server: StartServer, checkout: Path
+) -> None:
+    server = start_server([sys.executable, "-m", "greeter", "0", "--debug"], GREETER_READY, cwd=checkout)
+    page = await browser.new_page()
+    response = await page.goto(server.base_url + "/greet/", timeout=BROWSER_TIMEOUT_MS)
+    assert response is not None
+    # the style was blocked: the paragraph is in the browser's own black
+    assert await page.locator("p").evaluate("(p) => getComputedStyle(p).color") == "rgb(0, 0, 0)"
+    deadline = time.monotonic() + REPORT_WITHIN
+    while "style attribute" not in server.output():
+        assert time.monotonic() < deadline, server.output()
+        time.sleep(0.05)
+    html = await response.text()  # the page as sent: the browser's line numbers are its
+    line = next(number for number, text in enumerate(html.splitlines(), 1) if 'style="color: red"' in text)
+    said = [text for text in server.output().splitlines() if "security policy" in text]
+    assert said == [STYLE_ATTRIBUTE_LINE.format(line=line)]
+    assert server.stop() == 0

@@ -1,0 +1,126 @@
+"""The students' page, done as written: its page /bye/<name> (the template, both views and the test, each code block
+applied to a copy of the checkout) passes its test and the twins' test, forgetting the twin fails in the sentence
+the page quotes, and the mistakes the page breaks it with say what the page says they say."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import DOCS, REPO_ROOT, command_path, scaled
+
+STUDENTS = DOCS / "students.md"
+RUN_TIMEOUT = scaled(300)
+# run inside the copy: what the page's mistakes make greeter say there (its own greeter, as `python -m` imports it)
+MISTAKES = r"""
+import asyncio, importlib, json, logging, traceback
+from pathlib import Path
+
+from greeter import create_app, views as views_module
+
+views = Path("greeter/views.py")
+good = views.read_text()
+said = {}
+
+# a style attribute in the template: the line of the page it is on, as the browser reports it
+template = Path("templates/bye.html")
+template.write_text(template.read_text().replace("</h1>", '</h1>\n<p style="color: red">Come back soon!</p>'))
+page = asyncio.run(create_app().test_client().get("/bye/Kim"))
+body = asyncio.run(page.get_data(as_text=True))
+said["style_line"] = next(n for n, text in enumerate(body.splitlines(), 1) if 'style="color: red"' in text)
+
+# the template misspelt: the line the app logs (Flask's and Quart's own format, less the time)
+views.write_text(good.replace('"bye.html"', '"by.html"'))
+importlib.reload(views_module)
+app = create_app()
+lines = []
+handler = logging.Handler()
+handler.emit = lambda record: lines.append(f"{record.levelname} in {record.module}: {record.getMessage()}")
+app.logger.addHandler(handler)
+asyncio.run(app.test_client().get("/bye/Kim"))
+said["missing_template"] = lines
+
+# a parenthesis left open: Python's own lines for the file (it reads the line from the file)
+views.write_text(good.replace("name=name)", "name=name", 1))
+try:
+    compile(views.read_text(), str(views.resolve()), "exec")
+except SyntaxError as error:
+    said["syntax_error"] = "".join(traceback.format_exception_only(error)).splitlines()
+views.write_text(good)
+print(json.dumps(said))
+"""
+
+
+def code_blocks(section: str) -> list[tuple[str, str]]:
+    """The page's code blocks under a heading, (language, code) in order; not its quotes of the terminal."""
+    text = STUDENTS.read_text().split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return [block for block in re.findall(r"```(\w+)\n(.*?)```", text, re.DOTALL) if block[0] != "text"]
+
+
+def quoted(text: str) -> list[str]:
+    """The lines of the page's text blocks that contain the text."""
+    blocks = re.findall(r"```text\n(.*?)```", STUDENTS.read_text(), re.DOTALL)
+    return [line for block in blocks for line in block.splitlines() if text in line]
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    checkout = tmp_path / "greeter"
+    shutil.copytree(REPO_ROOT / "greeter", checkout / "greeter", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO_ROOT / "templates", checkout / "templates")
+    (checkout / "tests").mkdir()
+    for name in ("pyproject.toml", "hypercorn.toml", "tests/conftest.py", "tests/test_flask_twin.py"):
+        shutil.copy(REPO_ROOT / name, checkout / name)
+    return checkout
+
+
+def run(copy: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    # `python -m` puts the copy first on sys.path: its greeter is the one imported, as an editable install's is
+    return subprocess.run(
+        argv, cwd=copy, capture_output=True, text=True, timeout=RUN_TIMEOUT, stdin=subprocess.DEVNULL, check=False
+    )
+
+
+def append(path: Path, code: str) -> None:
+    path.write_text(path.read_text() + "\n\n" + code)
+
+
+@pytest.mark.timeout(RUN_TIMEOUT * 2)
+def test_the_page_is_added_as_the_students_page_says(copy: Path) -> None:
+    (html, template), (_, sync_view), (_, async_view), (_, test) = code_blocks("Add a page")
+    assert html == "html" and "async def" not in sync_view and "async def" in async_view and "def test_" in test
+    (copy / "templates" / "bye.html").write_text(template)
+    append(copy / "greeter" / "views.py", async_view)
+    (copy / "tests" / "test_bye.py").write_text(test)
+    pytest_run = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"]
+
+    # the twin forgotten: the failure the page quotes
+    forgotten = run(copy, *pytest_run, "tests/test_flask_twin.py::test_same_rules_and_view_names")
+    assert forgotten.returncode == 1, forgotten.stdout + forgotten.stderr
+    sentence = next(line for line in forgotten.stdout.splitlines() if "has no view for" in line)
+    page_line = quoted("FAILED tests/test_flask_twin.py::test_same_rules_and_view_names")
+    assert page_line == [f"FAILED tests/test_flask_twin.py::test_same_rules_and_view_names - Failed: {sentence}"]
+
+    append(copy / "greeter" / "flask_twin" / "views.py", sync_view)
+    done = run(copy, *pytest_run, "tests/test_bye.py", "tests/test_flask_twin.py")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # the suite's ruff checks the student's files too: the page's code is laid out as ruff wants it
+    edited = ["greeter/views.py", "greeter/flask_twin/views.py", "tests/test_bye.py"]
+    for lint in (["check"], ["format", "--check"]):
+        linted = run(copy, command_path("ruff"), *lint, "--config", str(REPO_ROOT / "pyproject.toml"), *edited)
+        assert linted.returncode == 0, linted.stdout + linted.stderr
+
+    # what the page's mistakes make greeter say, there as the page quotes it
+    mistakes = run(copy, sys.executable, "-c", MISTAKES)
+    assert mistakes.returncode == 0, mistakes.stderr
+    said = json.loads(mistakes.stdout)
+    [logged] = said["missing_template"]
+    assert [line.split("] ", 1)[1] for line in quoted("ERROR in app: Exception on request GET /bye/Kim:")] == [logged]
+    python_said = [line.replace(str(copy), "/home/kim/greeter") for line in said["syntax_error"]]
+    assert all(line in quoted(line.strip()) for line in python_said), python_said
+    assert f'(style="color: red", line {said["style_line"]})' in quoted("has a style attribute")[0]
