@@ -372,6 +372,12 @@ def compare(
 @click.option("--flask", "flask_app", metavar="MODULE:APP", help="Your Flask app, as flask --app names it.")
 @click.option("--quart", "quart_app", metavar="MODULE:APP", help="Its Quart port, named the same way.")
 @click.option("--path", "paths", metavar="/x", multiple=True, help="A path of your apps to load (again for more).")
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    metavar="CHECKOUT",
+    help="Another checkout of greeter (before a change), measured beside this one.",
+)
 def bench(
     quick: bool,
     rounds: int | None,
@@ -386,6 +392,7 @@ def bench(
     flask_app: str | None,
     quart_app: str | None,
     paths: tuple[str, ...],
+    baseline: Path | None,
 ) -> None:
     """Measure greeter against stock Quart, a bare ASGI app and the Flask twin, or your Flask app against its port.
 
@@ -413,6 +420,7 @@ def bench(
             flask=flask_app,
             quart=quart_app,
             paths=paths,
+            baseline=baseline,
         )
     )
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from conftest import DOCS, GREETER_READY, StartServer, command_path, require_tool, scaled
 
-from greeter.tools.bench.contenders import STOCK_QUART_TEMPLATE, greeters_lineup
+from greeter.tools.bench.contenders import BASELINE, STOCK_QUART_TEMPLATE, greeters_lineup, with_baseline
 from greeter.tools.bench.course import percentile
 from greeter.tools.bench.course_site import CourseUnavailable, Site, course_site
 from greeter.tools.bench.footprint import process_label
@@ -201,6 +201,24 @@ def test_every_contender_of_a_scenario_is_in_the_lineup() -> None:
     assert {command.key for command in lineup.commands} == FOOTPRINT
     assert {command.key for command in lineup.commands if command.edited} == RELOADERS
     assert lineup.cpu_floor == {"/": "stock-quart", "/hello/Scott": "stock-quart", "/greet/": STOCK_QUART_TEMPLATE}
+
+
+def test_a_baseline_runs_beside_greeter_wherever_greeter_does(tmp_path: Path) -> None:
+    lineup = with_baseline(greeters_lineup(), tmp_path)
+    baseline = lineup.contender(BASELINE)
+    assert baseline.spec.cwd == tmp_path and baseline.spec.argv == lineup.contender("greeter").spec.argv
+    assert all(keys[:2] == ("greeter", BASELINE) for keys in lineup.routes.values())
+    assert lineup.streams == ("greeter", "bare-asgi", BASELINE)  # the subject and the floor first, as ever
+    copied = {command.key for command in lineup.commands if command.baseline}
+    assert copied == {"greeter (baseline)", "greeter --reload (baseline)", "greeter --socket (baseline)"}
+
+
+def test_a_baseline_that_is_not_a_checkout_is_one_sentence(tmp_path: Path) -> None:
+    done = run_bench("--baseline", str(tmp_path))
+    assert (done.returncode, done.stderr) == (
+        2,
+        f"greeter: --baseline {tmp_path} is not a checkout of greeter (it has no greeter/__init__.py).\n",
+    )
 
 
 def run_bench(

@@ -9,7 +9,7 @@ need greeter's own routes (its live stream, the course).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flask import Flask
@@ -42,6 +42,7 @@ WERKZEUG = "flask-werkzeug"
 GUNICORN_SYNC = "flask-gunicorn-sync"
 GTHREAD = "flask-gunicorn-gthread"  # Gunicorn's default threads: 1
 GTHREAD_MANY = f"flask-gunicorn-gthread-{MANY_THREADS}"
+BASELINE = "greeter-baseline"  # greeter as another checkout has it (--baseline): before a change, side by side
 FLASK_TWIN = "flask-twin"  # in-process only: the twin called as WSGI
 YOUR_QUART, YOUR_FLASK = "your-quart", "your-flask"  # a user's pair (in-process, YOUR_FLASK is WSGI-called)
 
@@ -66,6 +67,7 @@ class Command:
     key: str
     argv: tuple[str, ...]
     edited: str | None = None  # a reloader: the file an edit changes, relative to the folder it serves from
+    baseline: bool = False  # run from a copy of the baseline checkout (--baseline), not of this greeter
 
     @property
     def on_socket(self) -> bool:
@@ -90,7 +92,7 @@ class Lineup:
     course: bool  # the course scenario: greeter's --socket --reload behind Apache
     user_apps: tuple[UserApp[Flask], UserApp[Quart]] | None = None
     folder: Path | None = None  # where the commands run; None: a copy of greeter's checkout
-    notes: list[str] = field(default_factory=list)
+    baseline: Path | None = None  # another checkout of greeter, measured beside this one (BASELINE)
 
     def contender(self, key: str) -> Contender:
         return next(contender for contender in self.served if contender.key == key)
@@ -196,6 +198,29 @@ def greeters_lineup(config: Path = HYPERCORN_TOML) -> Lineup:
         probe_path="/",
         in_process=(GREETER, STOCK_QUART, STOCK_QUART_TEMPLATE, FLASK_TWIN),
         course=True,
+    )
+
+
+def with_baseline(lineup: Lineup, checkout: Path, config: Path = HYPERCORN_TOML) -> Lineup:
+    """greeter's lineup and, beside greeter wherever it runs on a server or in the footprint, greeter as another
+    checkout has it (`python -m greeter` started there imports that checkout's package first): the before and
+    after of a change, measured side by side in one run."""
+    spec = replace(
+        greeter_on_hypercorn(config), name=f"greeter from {checkout}, on Hypercorn with {config.name}", cwd=checkout
+    )
+    baseline = Contender(BASELINE, spec, f"`greeter` with {config.name}, run from {checkout}")
+    commands = tuple(
+        replace(command, key=f"{command.key} (baseline)", baseline=True)
+        for command in lineup.commands
+        if command.key.startswith("greeter")
+    )
+    return replace(
+        lineup,
+        served=(*lineup.served, baseline),
+        routes={path: (keys[0], BASELINE, *keys[1:]) for path, keys in lineup.routes.items()},
+        streams=(*lineup.streams, BASELINE),
+        commands=lineup.commands + commands,
+        baseline=checkout,
     )
 
 

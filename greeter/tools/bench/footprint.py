@@ -109,14 +109,20 @@ def summarise(runs: list[FootprintRun], commands: tuple[Command, ...]) -> list[F
 
 
 @contextmanager
-def served_copy() -> Iterator[Path]:
-    """A copy of greeter's package, templates and hypercorn.toml, its bytecode compiled (as after a first start)."""
+def served_copy(checkout: Path | None = None) -> Iterator[Path]:
+    """A copy of greeter's package, templates and hypercorn.toml (this greeter's, or another checkout's), its
+    bytecode compiled (as after a first start)."""
+    package, templates, config = (
+        (PACKAGE_DIR, TEMPLATES_DIR, HYPERCORN_TOML)
+        if checkout is None
+        else (checkout / "greeter", checkout / "templates", checkout / "hypercorn.toml")
+    )
     with tempfile.TemporaryDirectory(prefix="greeter-footprint-") as folder:
         copy = Path(folder)
-        shutil.copytree(PACKAGE_DIR, copy / "greeter", ignore=shutil.ignore_patterns("__pycache__"))
-        if not TEMPLATES_DIR.is_relative_to(PACKAGE_DIR):
-            shutil.copytree(TEMPLATES_DIR, copy / "templates")
-        shutil.copy(HYPERCORN_TOML, copy / "hypercorn.toml")  # beside the package, where `hypercorn --config` finds it
+        shutil.copytree(package, copy / "greeter", ignore=shutil.ignore_patterns("__pycache__"))
+        if not templates.is_relative_to(package):
+            shutil.copytree(templates, copy / "templates")
+        shutil.copy(config, copy / "hypercorn.toml")  # beside the package, where `hypercorn --config` finds it
         subprocess.run([PYTHON, "-m", "compileall", "-q", str(copy / "greeter")], check=True, timeout=120)
         yield copy
 
@@ -125,6 +131,7 @@ def measure_footprints(
     commands: tuple[Command, ...],
     folder: Path,
     *,
+    baseline: Path | None = None,
     rounds: int,
     edits: int,
     probe_path: str,
@@ -133,8 +140,13 @@ def measure_footprints(
 ) -> list[FootprintRun]:
     """Every command, round after round, in a rotated order (nobody always first or last).
 
+    baseline: where the baseline's commands run (a copy of the checkout greeter is compared with).
     together: all of a round's commands at once, each reloader in a copy of its own (--quick: a smoke test, whose
     figures mean nothing, in seconds rather than a minute)."""
+
+    def folder_of(command: Command) -> Path:
+        return baseline if command.baseline and baseline is not None else folder
+
     runs = []
     for number in range(rounds):
         shift = number % len(commands)
@@ -142,7 +154,7 @@ def measure_footprints(
         StopRequest.check()  # a Ctrl+C between two rounds or commands
         if together:
             with ThreadPoolExecutor(len(turn)) as pool, ExitStack() as copies:
-                folders = [copies.enter_context(_copy_of(folder)) if c.edited else folder for c in turn]
+                folders = [copies.enter_context(_copy_of(folder_of(c))) if c.edited else folder_of(c) for c in turn]
                 found = list(
                     pool.map(partial(measure_one, number=number, edits=edits, probe_path=probe_path), turn, folders)
                 )
@@ -150,7 +162,7 @@ def measure_footprints(
             found = []
             for command in turn:
                 StopRequest.check()
-                found.append(measure_one(command, folder, number, edits=edits, probe_path=probe_path))
+                found.append(measure_one(command, folder_of(command), number, edits=edits, probe_path=probe_path))
         for run in found:
             times = ", ".join(f"{seconds:.2f}" for seconds in run.edits_seconds)
             progress(

@@ -13,8 +13,9 @@ from typing import Any
 from greeter.server.hypercorn_config import load_hypercorn_config
 from greeter.server.limits import allow_many_connections
 from greeter.shared.errors import GreeterError
+from greeter.shared.paths import HYPERCORN_TOML
 from greeter.tools.bench import charts, report, tables
-from greeter.tools.bench.contenders import Lineup, greeters_lineup, user_lineup
+from greeter.tools.bench.contenders import Lineup, greeters_lineup, user_lineup, with_baseline
 from greeter.tools.bench.course import CourseResult
 from greeter.tools.bench.plan import NEEDS_WRK, SCENARIOS, make_plan
 from greeter.tools.bench.scenarios import in_process, run_scenarios
@@ -41,6 +42,7 @@ class Options:
     flask: str | None = None
     quart: str | None = None
     paths: tuple[str, ...] = ()
+    baseline: Path | None = None
 
 
 def run_bench(options: Options) -> None:
@@ -83,18 +85,23 @@ def _lineup(options: Options) -> Lineup:
         given, missing = ("--flask", "--quart") if options.flask is not None else ("--quart", "--flask")
         raise BenchError(f"{given} needs {missing} too: the bench measures a Flask app against its Quart port.")
     if options.flask is not None and options.quart is not None:
-        if options.config_path is not None:
-            raise BenchError("--config is for greeter's own contenders; your Quart app runs on Hypercorn's defaults.")
+        for option, value in (("--config", options.config_path), ("--baseline", options.baseline)):
+            if value is not None:
+                raise BenchError(f"{option} is for greeter's own contenders, not for your apps.")
         for path in options.paths:
             if not path.startswith("/"):
                 raise BenchError(f"--path {path} must start with a slash, as /x does.")
         return user_lineup(load_flask_app(options.flask), load_quart_app(options.quart), options.paths or ("/",))
     if options.paths:
         raise BenchError("--path is for your own apps: give --flask MODULE:APP and --quart MODULE:APP with it.")
-    if options.config_path is None:
-        return greeters_lineup()
-    load_hypercorn_config(options.config_path)  # a wrong file is one sentence here, not a server that fails to start
-    return greeters_lineup(options.config_path)
+    config = HYPERCORN_TOML if options.config_path is None else options.config_path
+    load_hypercorn_config(config)  # a wrong file is one sentence here, not a server that fails to start
+    lineup = greeters_lineup(config)
+    if options.baseline is None:
+        return lineup
+    if not (options.baseline / "greeter" / "__init__.py").is_file():
+        raise BenchError(f"--baseline {options.baseline} is not a checkout of greeter (it has no greeter/__init__.py).")
+    return with_baseline(lineup, options.baseline.resolve(), config)
 
 
 def without_nan(value: Any) -> Any:

@@ -15,7 +15,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,10 +129,11 @@ def in_process(plan: Plan, lineup: Lineup) -> list[InProcessResult]:
 
 
 def _footprint(plan: Plan, lineup: Lineup, results: BenchResults, progress: Callable[[str], None]) -> None:
-    def measure(folder: Path) -> None:
+    def measure(folder: Path, baseline: Path | None) -> None:
         results.footprint = measure_footprints(
             lineup.commands,
             folder,
+            baseline=baseline,
             rounds=plan.footprint_rounds,
             edits=plan.footprint_edits,
             probe_path=lineup.probe_path,
@@ -141,10 +142,10 @@ def _footprint(plan: Plan, lineup: Lineup, results: BenchResults, progress: Call
         )
 
     if lineup.folder is not None:
-        measure(lineup.folder)
-    else:
-        with served_copy() as folder:
-            measure(folder)
+        measure(lineup.folder, None)
+        return
+    with served_copy() as folder, ExitStack() as baseline:
+        measure(folder, None if lineup.baseline is None else baseline.enter_context(served_copy(lineup.baseline)))
 
 
 def _served(plan: Plan, lineup: Lineup, results: BenchResults, progress: Callable[[str], None]) -> None:

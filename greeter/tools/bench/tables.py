@@ -32,7 +32,7 @@ def footprint_table(rows: list[FootprintRow], rounds: int) -> str:
     lines = [
         f"footprint: each command started as its users start it, one page asked for, idle a second; PSS of its"
         f" whole process tree; medians of {rounds} round(s), the commands taking turns",
-        f"  {'command':<20} {'procs':>5} {'PSS MiB (min-max)':>22} {'first answer':>13} {'edit to served (worst)':>23}"
+        f"  {'command':<28} {'procs':>5} {'PSS MiB (min-max)':>22} {'first answer':>13} {'edit to served (worst)':>23}"
         f" {'load':>5}",
     ]
     for row in rows:
@@ -43,7 +43,7 @@ def footprint_table(rows: list[FootprintRow], rounds: int) -> str:
         if row.edits_missed:
             edit += f", {row.edits_missed} not served"
         lines.append(
-            f"  {row.command:<20} {len(row.processes):>5} {pss:>22} {row.start_seconds:>11.2f} s {edit:>23}"
+            f"  {row.command:<28} {len(row.processes):>5} {pss:>22} {row.start_seconds:>11.2f} s {edit:>23}"
             f" {row.load:>5.1f}"
         )
     lines.append("  per process (PSS MiB, last round):")
@@ -84,15 +84,19 @@ def course_table(course: CourseResult | str) -> str:
 
 
 def stream_table(found: list[StreamMemory], owners: dict[str, Owners | str], keys: tuple[str, ...]) -> str:
-    subject, floor = keys
+    subject, floor, *others = keys
     mine, bare = per_stream(found, subject), per_stream(found, floor)
     counts = sorted({measured.streams for measured in found})
     rounds = len({measured.round for measured in found})
     lines = [
         f"memory per live stream: the worker's RSS growth with {'/'.join(f'{c:,}' for c in counts)} streams open,"
         f" divided by their number; median of {rounds} fresh server(s) each",
-        f"  {subject:<12} {mine / 1024:8.2f} KiB   {mine / bare:.2f}x the floor",
-        f"  {floor:<12} {bare / 1024:8.2f} KiB   the floor: a bare ASGI app streaming the same way, same settings",
+        f"  {subject:<16} {mine / 1024:8.2f} KiB   {mine / bare:.2f}x the floor",
+        f"  {floor:<16} {bare / 1024:8.2f} KiB   the floor: a bare ASGI app streaming the same way, same settings",
+        *(
+            f"  {other:<12} {per_stream(found, other) / 1024:8.2f} KiB   {per_stream(found, other) / bare:.2f}x"
+            for other in others
+        ),
     ]
     kinds = {subject: owners.get("greeter"), floor: owners.get("bare")}
     if any(isinstance(entry, str) or entry is None for entry in kinds.values()):

@@ -30,7 +30,7 @@ def targets(lineup: Lineup, results: BenchResults, footprint: list[FootprintRow]
     if isinstance(results.course, CourseResult):
         found.append(_course_target(results.course))
     if results.stream_memory:
-        mine, floor = (per_stream(results.stream_memory, key) for key in lineup.streams)
+        mine, floor = (per_stream(results.stream_memory, key) for key in lineup.streams[:2])
         found.append(
             Target(
                 f"memory per live stream <= {STREAM_RATIO}x the bare-ASGI floor: {mine / 1024:.2f} KiB against"
