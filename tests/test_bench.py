@@ -271,6 +271,7 @@ def test_quick_bench_end_to_end(tmp_path: Path) -> None:
     assert len(figures["targets"]) == 9  # 4 of the footprint, the course, streams, CPU, 2 of the crowd
     for chart in ("bench.png", "course.png"):
         assert (out / chart).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert (out / "bench.txt").read_text() == done.stdout  # the tables, as a page quotes them
     for heading in (
         "footprint:",
         "course:",

@@ -65,15 +65,17 @@ def run_bench(options: Options) -> None:
     results = run_scenarios(plan, lineup, progress=lambda line: print(line, file=sys.stderr, flush=True))
     options.out.mkdir(parents=True, exist_ok=True)
     figures = without_nan(report.as_json(plan, lineup, results))
+    shown = report.full_report(plan, lineup, results)
     (options.out / "bench.json").write_text(json.dumps(figures, indent=2) + "\n")
-    written = [options.out / "bench.json"]
+    (options.out / "bench.txt").write_text(shown + "\n")  # what the tables said, for a page to quote
+    written = [options.out / "bench.json", options.out / "bench.txt"]
     if results.routes.runs:
         charts.routes_chart(plan, results.routes, lineup.subject, options.out / "bench.png")
         written.append(options.out / "bench.png")
     if isinstance(results.course, CourseResult):
         charts.course_chart(results.course, options.out / "course.png")
         written.append(options.out / "course.png")
-    print(json.dumps(figures, indent=2) if options.as_json else report.full_report(plan, lineup, results))
+    print(json.dumps(figures, indent=2) if options.as_json else shown)
     print(f"greeter bench: wrote {', '.join(str(path) for path in written)}", file=sys.stderr)
 
 
