@@ -16,11 +16,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DOCS, GREETER_READY, StartServer, command_path, require_tool, scaled
+from conftest import DOCS, GREETER_READY, StartServer, command_path, free_port, require_tool, scaled
 
+from greeter.cli import course_apache_config
 from greeter.tools.bench.contenders import BASELINE, STOCK_QUART_TEMPLATE, greeters_lineup, with_baseline
 from greeter.tools.bench.course import percentile
-from greeter.tools.bench.course_site import CourseUnavailable, Site, course_site
+from greeter.tools.bench.course_site import (
+    COURSE_MPM_FILE,
+    STUDENT_CONNECTIONS,
+    STUDENT_TIMEOUT,
+    CourseUnavailable,
+    Site,
+    course_site,
+    make_socket_folder,
+    self_signed_certificate,
+    write_site,
+)
 from greeter.tools.bench.footprint import process_label
 from greeter.tools.bench.in_process import run_in_process
 from greeter.tools.bench.instructions import dump_counts
@@ -176,12 +187,36 @@ def test_figures_with_nothing_measured_are_null_in_json() -> None:
     }
 
 
-def test_the_course_site_is_the_shipped_file_but_for_addresses_certificate_and_sockets(tmp_path: Path) -> None:
+def test_the_course_site_is_the_shipped_file_but_for_addresses_certificate_and_students_file(tmp_path: Path) -> None:
     site = Site(tmp_path, 8080, 8443, tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "sockets")
-    text = course_site(site, ["student001"])
+    text = course_site(site)
     assert "<VirtualHost 127.0.0.1:8080>" in text and "<VirtualHost 127.0.0.1:8443>" in text
-    assert f"unix:{tmp_path}/sockets/$1/greeter.sock|" in text
-    assert str(tmp_path / "cert.pem") in text and "snakeoil" not in text and "/srv/greeter-sockets" not in text
+    assert f"Include {tmp_path}/greeter-course-students.conf" in text and "ServerName localhost" in text
+    directives = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    assert not [line for line in directives if "snakeoil" in line or "greeter.example.org" in line or "/etc/" in line]
+
+
+def test_each_student_of_the_course_site_has_their_own_worker_and_apache_accepts_the_site(tmp_path: Path) -> None:
+    apache = require_tool("/usr/sbin/apache2", "apt-get install apache2")
+    (tmp_path / "sockets").mkdir()
+    site = Site(tmp_path, free_port(), free_port(), *self_signed_certificate(tmp_path), tmp_path / "sockets")
+    for name in ("student001", "student002"):
+        make_socket_folder(site, name)
+    write_site(site)
+    students = site.students_file.read_text()
+    for name in ("student001", "student002"):
+        assert f'<Proxy "unix:{site.socket_of(name)}|http://{name}">' in students
+    assert 'Define GREETER_STUDENTS "student001|student002"' in students
+    assert f"Include {COURSE_MPM_FILE}" in site.main_file.read_text()
+    checked = subprocess.run(
+        [apache, "-f", str(site.main_file), "-t"], capture_output=True, text=True, timeout=scaled(30)
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_the_course_site_gives_each_student_what_greeter_course_apache_config_does() -> None:
+    defaults = {param.name: param.default for param in course_apache_config.params}
+    assert (defaults["connections"], defaults["timeout"]) == (STUDENT_CONNECTIONS, STUDENT_TIMEOUT)
 
 
 def test_a_course_file_the_bench_cannot_read_is_one_sentence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -190,7 +225,7 @@ def test_a_course_file_the_bench_cannot_read_is_one_sentence(tmp_path: Path, mon
     monkeypatch.setattr("greeter.tools.bench.course_site.COURSE_FILE", changed)
     site = Site(tmp_path, 1, 2, tmp_path / "c", tmp_path / "k", tmp_path / "s")
     with pytest.raises(CourseUnavailable, match=r"no longer says '<VirtualHost \*:80>'"):
-        course_site(site, [])
+        course_site(site)
 
 
 def test_every_contender_of_a_scenario_is_in_the_lineup() -> None:

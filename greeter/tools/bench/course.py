@@ -2,9 +2,11 @@
 file, each with the /process/ page's live stream open and a page asked for every few seconds.
 
 The students are not N real accounts: every greeter runs as whoever runs the bench, each in the socket folder the
-admin would make for its student (the web server's group, set-group-ID, 2750), so Apache reaches each exactly as on
-the course server. What separate accounts add is who may connect to which socket, which changes nothing in memory
-or time (tests/test_course_server.py checks it with real accounts); making a hundred accounts on the machine would.
+admin would make for its student (the web server's group, set-group-ID, 2750) and told its student's name
+(GREETER_PREFIX_USER, which a real student's greeter takes from its account), so Apache reaches each exactly as on
+the course server, through the student's own proxy worker. What separate accounts add is who may connect to which
+socket, which changes nothing in memory or time (tests/test_course_server.py checks it with real accounts); making a
+hundred accounts on the machine would.
 The students share one installation, as a course's shared environment does: with a virtual environment each, the
 libraries' pages (their Pss_File) would be each one's own.
 
@@ -107,7 +109,9 @@ def run_course(students: int, *, seconds: float, interval: float, progress: Call
         (folder / "sockets").chmod(0o755)
         certfile, keyfile = self_signed_certificate(folder)
         site = Site(folder, free_port(), free_port(), certfile, keyfile, folder / "sockets")
-        write_site(site, names)
+        for name in names:  # the admin's folders first: `greeter course apache-config` makes a worker for each
+            make_socket_folder(site, name)
+        write_site(site)
         started = time.monotonic()
         greeters = _start_students(site, names, folder, running, progress)
         start_seconds = time.monotonic() - started
@@ -165,9 +169,10 @@ def _start_students(
     for first in range(0, len(names), STARTING_AT_ONCE):
         batch = names[first : first + STARTING_AT_ONCE]
         for name in batch:
-            make_socket_folder(site, name)
             argv = [PYTHON, "-m", "greeter", "--socket", str(site.socket_of(name)), "--reload"]
-            greeters[name] = spawn_session(argv, folder / f"{name}.log", env=server_environment())
+            # the account each greeter would run as: it answers only its own URL (/~<name>/greeter/), as on the course
+            environment = server_environment() | {"GREETER_PREFIX_USER": name}
+            greeters[name] = spawn_session(argv, folder / f"{name}.log", env=environment)
         deadline = time.monotonic() + START_TIMEOUT
         for name in batch:
             StopRequest.check()

@@ -1,10 +1,11 @@
-"""The course's web server for the bench: a real Apache on loopback with the course file as shipped, but for its
-addresses, certificate and socket folder.
+"""The course's web server for the bench: a real Apache on loopback with the course's files as the recipe installs
+them (docs/production.md), but for their addresses, certificate and socket folder.
 
-`course_site` is the one place that says what Apache is given for the course. Today that is
-deploy/apache/greeter-course.conf, one file for every student; should the course's file become one generated for
-the students (per-student proxy workers), `course_site` is where the generated text is asked for instead, from
-the same students list. The rest (Apache's main file, the certificate, starting and stopping) stays as it is.
+`course_site` is the one place that says what Apache is given for the course: deploy/apache/greeter-course.conf,
+which includes each student's proxy worker as `greeter course apache-config` makes it from the socket folders
+(greeter/tools/course/apache_config.py, asked here in-process with the command's defaults), and the MPM sizing of
+deploy/apache/greeter-course-mpm.conf. The rest (Apache's main file, the certificate, starting and stopping) is
+the bench's.
 """
 
 from __future__ import annotations
@@ -17,14 +18,22 @@ from pathlib import Path
 
 from greeter.shared.errors import Refused
 from greeter.shared.paths import PACKAGE_DIR
+from greeter.tools.course.apache_config import apache_config
 
-COURSE_FILE = PACKAGE_DIR.parent / "deploy" / "apache" / "greeter-course.conf"  # in a checkout, not in a wheel
+DEPLOY_APACHE = PACKAGE_DIR.parent / "deploy" / "apache"  # in a checkout, not in a wheel
+COURSE_FILE = DEPLOY_APACHE / "greeter-course.conf"
+COURSE_MPM_FILE = DEPLOY_APACHE / "greeter-course-mpm.conf"
 APACHE = Path("/usr/sbin/apache2")
 APACHE_MODULES = Path("/usr/lib/apache2/modules")
 DEBIAN_APACHE_CONF = Path("/etc/apache2/apache2.conf")  # its named log formats (`combined`), which the site uses
-MODULES = ("mpm_event", "authz_core", "headers", "ssl", "rewrite", "proxy", "proxy_http")
+# Debian's Apache with what the recipe enables: mod_alias (Redirect) and mod_reqtimeout are on by default there
+MODULES = ("mpm_event", "authz_core", "alias", "headers", "ssl", "rewrite", "proxy", "proxy_http", "reqtimeout")
 WEB_SERVER_USER = "www-data"  # Debian's Apache workers run as www-data when root starts Apache
-SHIPPED_FOLDER = "/srv/greeter-sockets"
+SHIPPED_SITE = "greeter.example.org"
+SHIPPED_STUDENTS_FILE = "/etc/apache2/greeter-course-students.conf"
+# each student's connections at once and seconds before "not answering": `greeter course apache-config`'s defaults
+# (greeter/cli.py; tests/test_bench.py checks they are the same)
+STUDENT_CONNECTIONS, STUDENT_TIMEOUT = 8, 20
 SHIPPED_CERT = "/etc/ssl/certs/ssl-cert-snakeoil.pem"
 SHIPPED_KEY = "/etc/ssl/private/ssl-cert-snakeoil.key"
 READY = "resuming normal operations"  # Apache's notice once it serves
@@ -47,6 +56,10 @@ class Site:
     def main_file(self) -> Path:
         return self.folder / "httpd.conf"
 
+    @property
+    def students_file(self) -> Path:
+        return self.folder / "greeter-course-students.conf"
+
     def socket_of(self, student: str) -> Path:
         return self.sockets / student / "greeter.sock"
 
@@ -55,8 +68,9 @@ def require_apache() -> None:
     for needed, hint in ((APACHE, "apt-get install apache2"), (DEBIAN_APACHE_CONF, "apt-get install apache2")):
         if not needed.exists():
             raise CourseUnavailable(f"the course scenario needs {needed}: {hint}")
-    if not COURSE_FILE.exists():
-        raise CourseUnavailable(f"the course scenario needs {COURSE_FILE}, which a checkout of greeter has")
+    for shipped in (COURSE_FILE, COURSE_MPM_FILE):
+        if not shipped.exists():
+            raise CourseUnavailable(f"the course scenario needs {shipped}, which a checkout of greeter has")
     if os.geteuid() == 0:
         try:
             pwd.getpwnam(WEB_SERVER_USER)
@@ -64,16 +78,18 @@ def require_apache() -> None:
             raise CourseUnavailable(f"Apache started as root runs its workers as {WEB_SERVER_USER}, not here") from None
 
 
-def course_site(site: Site, students: list[str]) -> str:
-    """What Apache is given for the course: today, the shipped course file, one for every student (whose socket
-    folder it names by the user in the URL); its addresses, certificate and socket folder made the bench's."""
+def course_site(site: Site) -> str:
+    """The shipped course file, its addresses, certificate and students' file made the bench's; the site's name
+    is localhost, which the bench's certificate names."""
     text = COURSE_FILE.read_text()
     for old, new in {
         "<VirtualHost *:80>": f"<VirtualHost 127.0.0.1:{site.http_port}>",
         "<VirtualHost *:443>": f"<VirtualHost 127.0.0.1:{site.https_port}>",
+        f"ServerName {SHIPPED_SITE}": "ServerName localhost",
+        f"https://{SHIPPED_SITE}/": f"https://localhost:{site.https_port}/",
         SHIPPED_CERT: str(site.certfile),
         SHIPPED_KEY: str(site.keyfile),
-        SHIPPED_FOLDER: str(site.sockets),
+        SHIPPED_STUDENTS_FILE: str(site.students_file),
     }.items():
         if old not in text:
             raise CourseUnavailable(f"{COURSE_FILE} no longer says {old!r}: tell the bench's course_site what it says")
@@ -81,15 +97,17 @@ def course_site(site: Site, students: list[str]) -> str:
     return text
 
 
-def write_site(site: Site, students: list[str]) -> None:
-    """Apache's main file (modules, logs, ports; its workers as www-data when root starts it) and the site."""
+def write_site(site: Site) -> None:
+    """Apache's main file (modules, logs, the course's MPM sizing, ports; its workers as www-data when root starts
+    it), the site, and each student's worker for the socket folders made so far (make_socket_folder first)."""
     site.folder.chmod(0o755)
     logs = site.folder / "log"
     logs.mkdir(exist_ok=True)
     formats = [line for line in DEBIAN_APACHE_CONF.read_text().splitlines() if line.startswith("LogFormat ")]
     loads = "\n".join(f"LoadModule {name}_module {APACHE_MODULES}/mod_{name}.so" for name in MODULES)
     user = f"User {WEB_SERVER_USER}\nGroup {WEB_SERVER_USER}" if os.geteuid() == 0 else ""
-    (site.folder / "greeter-course.conf").write_text(course_site(site, students))
+    site.students_file.write_text(apache_config(site.sockets, STUDENT_CONNECTIONS, STUDENT_TIMEOUT))
+    (site.folder / "greeter-course.conf").write_text(course_site(site))
     site.main_file.write_text(f"""ServerRoot {site.folder}
 ServerName 127.0.0.1
 PidFile {site.folder}/httpd.pid
@@ -100,6 +118,7 @@ LogLevel notice
 {loads}
 Define APACHE_LOG_DIR {logs}
 {chr(10).join(formats)}
+Include {COURSE_MPM_FILE}
 Listen 127.0.0.1:{site.http_port}
 Listen 127.0.0.1:{site.https_port}
 Include {site.folder}/greeter-course.conf
