@@ -360,7 +360,7 @@ def compare(
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("bench-results"),
     show_default=True,
-    help="Where bench.json, bench.png and course.png are written.",
+    help="Where bench.json, bench.txt (the tables), bench.png and course.png are written.",
 )
 @click.option(
     "--config",
