@@ -86,11 +86,11 @@ def run_scenarios(plan: Plan, lineup: Lineup, progress: Callable[[str], None]) -
     if plan.runs("in-process"):
         with timed("in-process"):
             results.in_process = in_process(plan, lineup)
-    with timed("instructions"):
-        if plan.runs("instructions") and not plan.quick:
+    if plan.runs("instructions") and not plan.quick:
+        with timed("instructions"):
             results.instructions = _instructions(plan, lineup)
-        for thread in beside:
-            thread.join()
+    for thread in beside:  # --quick: what ran beside the rest is done by now, or nearly
+        thread.join()
     if isinstance(results.instructions, str):
         progress(results.instructions)
     results.seconds = time.monotonic() - started
