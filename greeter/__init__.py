@@ -19,6 +19,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
 
     from greeter import guard, process, views
     from greeter.plumbing.asgi_connection import LeanHTTPConnection
+    from greeter.plumbing.lean_request import LeanRequest
     from greeter.plumbing.proxy import trust_proxies
     from greeter.plumbing.template_context import drop_flask_default_processors
     from greeter.shared.missing_template import say_missing_templates_in_one_line, template_folders
@@ -27,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
 
     app = Quart(__name__, template_folder=str(TEMPLATES_DIR))
     app.asgi_http_class = LeanHTTPConnection  # Quart's request handling, with less plumbing around it
+    app.request_class = LeanRequest  # Quart's Request, its body's events made only when something waits on them
     configure(app.config, test_config)
     # a missing template is one line in the log, not fifty through flask/templating.py
     say_missing_templates_in_one_line(app.logger, lambda: template_folders(current_app))

@@ -337,11 +337,21 @@ def compare(
 
 
 @cli.command()
-@click.option("--quick", is_flag=True, help="One short round: a smoke test, no figures to quote.")
-@click.option("--rounds", type=WholeNumber(1), help="Rounds of every scenario (default 5; --quick 1).")
-@click.option("--seconds", type=WholeNumber(1), help="Seconds of load per run (default 5; --quick 1).")
-@click.option("--viewers", type=WholeNumber(0), help="Live stream viewers (default 10,000; --quick 100).")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of the table.")
+@click.option("--quick", is_flag=True, help="Every scenario in a tiny size: a smoke test, no figures to quote.")
+@click.option(
+    "--rounds", type=WholeNumber(1), help="Rounds of the routes, footprint and streams (default 5; --quick 1)."
+)
+@click.option("--seconds", type=WholeNumber(1), help="Seconds of load per run of a route (default 5; --quick 1).")
+@click.option("--viewers", type=WholeNumber(0), help="Live streams of the crowd (default 5,000; --quick 50).")
+@click.option("--students", type=WholeNumber(1), help="Students of the course (default 30; --quick 2).")
+@click.option(
+    "--only",
+    metavar="SCENARIO",
+    multiple=True,
+    help="Run only this scenario (again for more): footprint, course, streams, routes, profile, crowd, in-process,"
+    " instructions.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of the tables.")
 @click.option(
     "--in-process", is_flag=True, help="Only each app's own CPU cost per request, with no server (no wrk needed)."
 )
@@ -350,43 +360,68 @@ def compare(
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("bench-results"),
     show_default=True,
-    help="Where bench.json and bench.png are written.",
+    help="Where bench.json, bench.txt (the tables), bench.png and course.png are written.",
 )
 @click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    default=HYPERCORN_TOML,
     show_default="the shipped hypercorn.toml",
     help="Hypercorn settings for greeter, stock Quart and the bare app.",
+)
+@click.option("--flask", "flask_app", metavar="MODULE:APP", help="Your Flask app, as flask --app names it.")
+@click.option("--quart", "quart_app", metavar="MODULE:APP", help="Its Quart port, named the same way.")
+@click.option("--path", "paths", metavar="/x", multiple=True, help="A path of your apps to load (again for more).")
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    metavar="CHECKOUT",
+    help="Another checkout of greeter (before a change), measured beside this one.",
 )
 def bench(
     quick: bool,
     rounds: int | None,
     seconds: int | None,
     viewers: int | None,
+    students: int | None,
+    only: tuple[str, ...],
     as_json: bool,
     in_process: bool,
     out: Path,
-    config_path: Path,
+    config_path: Path | None,
+    flask_app: str | None,
+    quart_app: str | None,
+    paths: tuple[str, ...],
+    baseline: Path | None,
 ) -> None:
-    """Measure greeter against stock Quart, a bare ASGI app and the Flask twin on Werkzeug and Gunicorn.
+    """Measure greeter against stock Quart, a bare ASGI app and the Flask twin, or your Flask app against its port.
 
-    Each contender runs as one worker process on a free loopback port; wrk makes the load, the contenders
-    taking turns round by round, and the figures are medians over the rounds. Results: a table (or --json)
-    on standard output, and bench.json and bench.png in --out.
+    The footprint of each development server, a course of students behind Apache, memory per live stream, the
+    routes under wrk, a profile, thousands of clients at once, and the cost of each request in-process and in
+    instructions. Each contender runs as one worker process on a free loopback port, the contenders taking turns;
+    figures are medians. With --flask and --quart (imported from the current folder, as greeter compare does)
+    and --path, your two apps in the same scenarios, but those that need greeter's own routes. Results: the
+    tables (or --json) on standard output, and bench.json and the charts in --out.
     """
-    from greeter.tools.bench.run import run_bench
+    from greeter.tools.bench.run import Options, run_bench
 
     run_bench(
-        quick=quick,
-        rounds=rounds,
-        seconds=seconds,
-        viewers=viewers,
-        as_json=as_json,
-        in_process=in_process,
-        out=out,
-        config_path=config_path,
+        Options(
+            quick=quick,
+            rounds=rounds,
+            seconds=seconds,
+            viewers=viewers,
+            students=students,
+            only=only,
+            as_json=as_json,
+            in_process=in_process,
+            out=out,
+            config_path=config_path,
+            flask=flask_app,
+            quart=quart_app,
+            paths=paths,
+            baseline=baseline,
+        )
     )
 
 

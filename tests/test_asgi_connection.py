@@ -7,16 +7,20 @@ it the messages a server would, and checks what it sends back: the request still
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import pytest
 from conftest import scaled
-from quart import Quart, Response, request
+from quart import Quart, Response, request, stream_with_context
+from quart.wrappers.request import Body
 
 from greeter import create_app
-from greeter.plumbing.asgi_connection import LeanHTTPConnection, add_to_every_response
+from greeter.plumbing.asgi_connection import EVERY_RESPONSE_HEADERS, LeanHTTPConnection, add_to_every_response
+from greeter.plumbing.lean_request import LazyBody, LazyEvent, LeanRequest
 
 STEP_TIMEOUT = scaled(5.0)
 SECURITY_HEADER = ("X-Frame-Options", "DENY")
@@ -100,6 +104,7 @@ def seen() -> Seen:
 def lean_app(seen: Seen) -> Quart:
     app = Quart(__name__)
     app.asgi_http_class = LeanHTTPConnection
+    app.request_class = LeanRequest  # as greeter's: the body tests below run on its LazyBody
     app.config.update(MAX_CONTENT_LENGTH=100, BODY_TIMEOUT=0.3)
     add_to_every_response(app, [SECURITY_HEADER])
 
@@ -289,3 +294,118 @@ async def test_greeter_runs_on_the_lean_class_with_its_security_headers() -> Non
     assert client.status == 404
     for header in (b"content-security-policy", b"x-content-type-options", b"x-frame-options", b"referrer-policy"):
         assert names.count(header) == 1, header
+
+
+def test_the_names_of_every_responses_headers_are_one_set_for_the_app() -> None:
+    app = Quart(__name__)
+    add_to_every_response(app, [SECURITY_HEADER])
+    add_to_every_response(app, [("Referrer-Policy", "no-referrer")])
+    every = app.extensions[EVERY_RESPONSE_HEADERS]
+    assert every.headers == ((b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer"))
+    assert every.names == frozenset({b"x-frame-options", b"referrer-policy"})
+    first, second = (LeanHTTPConnection(app, scope("/")) for _ in range(2))
+    assert first.every_response is second.every_response is every  # shared, not made per request
+
+
+def test_the_lazy_body_is_quarts_body_but_for_its_events() -> None:
+    # LazyBody copies Body.__init__: a Quart release that adds or renames an attribute is noticed here
+    assert vars(LazyBody(10, 100)).keys() == vars(Body(10, 100)).keys()
+    assert LazyBody(None, None)._must_raise is None
+    assert isinstance(LazyBody(200, 100)._must_raise, Exception)  # a declared length over the limit, as in Quart
+
+
+async def test_a_lazy_event_is_an_event_to_whoever_waits() -> None:
+    event = LazyEvent()
+    assert not event.is_set()
+    waiter = asyncio.create_task(event.wait())
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    event.set()
+    assert await asyncio.wait_for(waiter, STEP_TIMEOUT) is True
+    assert await asyncio.wait_for(event.wait(), STEP_TIMEOUT) is True  # already set: returns at once
+    event.clear()
+    assert not event.is_set()
+
+
+async def test_a_request_without_a_body_makes_no_asyncio_event() -> None:
+    app = create_app()
+    assert app.request_class is LeanRequest
+    bodies: list[Body] = []
+
+    @app.before_request
+    async def keep_the_body() -> None:
+        bodies.append(request.body)
+
+    client = await call(app, Client(), "/")
+    assert client.status == 200  # answered without waiting: nobody waited on the body, nor needed its events
+    assert bodies[0]._complete._event is None and bodies[0]._has_data._event is None  # type: ignore[attr-defined]
+
+
+async def until_sent(client: Client, messages: int) -> None:
+    for _ in range(int(STEP_TIMEOUT / 0.01)):
+        if len(client.sent) >= messages:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{len(client.sent)} messages sent, not {messages}")
+
+
+async def test_a_live_stream_lets_go_of_its_request_response_and_body(lean_app: Quart) -> None:
+    kept: dict[str, weakref.ref[Any]] = {}
+
+    @lean_app.route("/watched-stream", methods=["POST"])
+    async def watched_stream() -> Response:
+        async def events() -> AsyncIterator[bytes]:
+            yield b"event\n"
+            await asyncio.Event().wait()
+
+        await request.get_data()  # the body, all there, before the view answers
+        response = Response(events(), mimetype="text/plain")
+        response.timeout = None
+        kept["request"] = weakref.ref(request._get_current_object())  # type: ignore[attr-defined]
+        kept["body"] = weakref.ref(request.body)
+        kept["response"] = weakref.ref(response)
+        return response
+
+    client = Client(body=[b"a body"])
+    task = asyncio.create_task(call(lean_app, client, "/watched-stream", "POST"))
+    await until_sent(client, 2)
+    assert client.body_bytes == b"event\n"
+    gc.collect()
+    # a stream that lasts an hour holds the body it sends, not its request's headers and objects, nor its Response
+    assert {name: ref() for name, ref in kept.items()} == {"request": None, "body": None, "response": None}
+    client.leave.set()
+    await asyncio.wait_for(task, STEP_TIMEOUT)
+
+
+async def test_a_stream_with_context_still_has_its_request(lean_app: Quart) -> None:
+    @lean_app.route("/context-stream")
+    async def context_stream() -> Response:
+        @stream_with_context
+        async def events() -> AsyncIterator[bytes]:
+            yield f"path {request.path}\n".encode()  # the view's request, kept by the generator itself
+
+        return Response(events(), mimetype="text/plain")
+
+    client = await call(lean_app, Client(), "/context-stream")
+    assert client.body_bytes == b"path /context-stream\n"
+
+
+async def test_only_a_response_with_a_timeout_runs_under_a_deadline(
+    lean_app: Quart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deadlines: list[float | None] = []
+    timeout = asyncio.timeout
+
+    def counted(delay: float | None) -> asyncio.Timeout:
+        deadlines.append(delay)
+        return timeout(delay)
+
+    monkeypatch.setattr(asyncio, "timeout", counted)
+    await call(lean_app, Client(), "/")  # RESPONSE_TIMEOUT, Quart's default: 60 s
+    assert deadlines == [60]
+    client = Client()
+    task = asyncio.create_task(call(lean_app, client, "/stream"))  # timeout None: a live stream
+    await until_sent(client, 4)
+    client.leave.set()
+    await asyncio.wait_for(task, STEP_TIMEOUT)
+    assert deadlines == [60]  # none for the stream

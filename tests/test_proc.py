@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import spawned
 
-from greeter.shared.proc import rss_bytes, tree_cpu_seconds
+from greeter.shared.proc import command_line, memory_rollup, rss_bytes, tree_cpu_seconds
 from greeter.tools.bench.rounds import worker_rss_bytes
 
 
@@ -68,3 +69,27 @@ def test_the_cpu_time_of_a_process_tree_counts_its_children() -> None:
             assert tree_cpu_seconds(child.pid) >= 0.5
         finally:
             child.kill()
+
+
+def test_the_memory_rollup_of_a_process_in_bytes() -> None:
+    figures = memory_rollup(os.getpid())
+    # PSS counts this process's share of each shared page: never more than what is resident, its anonymous and
+    # file-backed parts summing to it (to the kB smaps_rollup rounds to, each part rounded down)
+    assert 0 < figures["Pss"] <= figures["Rss"]
+    assert figures["Pss"] - 2048 <= figures["Pss_Anon"] + figures["Pss_File"] + figures.get("Pss_Shmem", 0)
+    assert figures["Pss"] % 1024 == 0
+
+
+def test_the_memory_rollup_of_a_process_gone_is_empty(tmp_path: Path) -> None:
+    assert memory_rollup(42, proc=tmp_path) == {}
+    assert command_line(42, proc=tmp_path) == ()
+
+
+def test_a_command_line_as_the_process_was_started() -> None:
+    with spawned([sys.executable, "-c", "import time; time.sleep(30)", "one arg", ""]) as child:
+        for _ in range(100):  # the exec may not have happened yet
+            if command_line(child.pid)[1:2] == ("-c",):
+                break
+            time.sleep(0.02)
+        # an empty argument leaves no trace in /proc's NUL-separated list: it is not shown
+        assert command_line(child.pid) == (sys.executable, "-c", "import time; time.sleep(30)", "one arg")

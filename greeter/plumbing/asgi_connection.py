@@ -13,13 +13,20 @@ plumbing around it:
   (MAX_CONTENT_LENGTH, BODY_TIMEOUT) work as in Quart, and a client that leaves cancels its request at once;
 - RESPONSE_TIMEOUT (or the response's own `timeout`) bounds sending with `asyncio.timeout`, no extra task;
 - a body that is all there (Quart's DataBody) goes out in one message instead of two;
-- headers that every answer carries are encoded once, at start, and added where the response starts.
+- headers that every answer carries are encoded once, at start, with the set of their names, and added where the
+  response starts;
+- a request that lasts as long as its client (a live stream) holds only what it still needs: once the view has
+  answered, its request (headers, Quart's Request) and its Response are let go and only the body being sent is
+  kept; the receiver keeps the request's body only until it is all there; a response with no timeout has no
+  `asyncio.timeout` around it; and the body's events are made only if something waits on them (the app's
+  request class, greeter/plumbing/lean_request.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from hypercorn.typing import (
@@ -31,59 +38,85 @@ from hypercorn.typing import (
 from quart.asgi import ASGIHTTPConnection, _handle_exception
 from quart.typing import ResponseTypes
 from quart.wrappers import Request, Response
-from quart.wrappers.response import DataBody
+from quart.wrappers.request import Body
+from quart.wrappers.response import DataBody, ResponseBody
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 if TYPE_CHECKING:
     from quart import Quart
 
-# app.extensions key: the (name, value) byte pairs every answer of the app ends with (greeter/guard.py sets them)
+# app.extensions key: the headers every answer of the app ends with (greeter/guard.py sets them)
 EVERY_RESPONSE_HEADERS = "greeter.every_response_headers"
-EncodedHeaders = list[tuple[bytes, bytes]]
+EncodedHeaders = tuple[tuple[bytes, bytes], ...]
+
+
+@dataclass(frozen=True)
+class EveryResponse:
+    """The (name, value) byte pairs every answer ends with, and their names: one for the app, never per request."""
+
+    headers: EncodedHeaders = ()
+    names: frozenset[bytes] = frozenset()
+
+
+NO_HEADERS = EveryResponse()
 
 
 def add_to_every_response(app: Quart, headers: Iterable[tuple[str, str]]) -> None:
     """Have every answer of the app carry these headers, replacing any of the same name a view set."""
-    encoded = app.extensions.setdefault(EVERY_RESPONSE_HEADERS, [])
-    encoded += [(name.lower().encode(), value.encode()) for name, value in headers]
+    before: EveryResponse = app.extensions.get(EVERY_RESPONSE_HEADERS, NO_HEADERS)
+    added = tuple((name.lower().encode(), value.encode()) for name, value in headers)
+    app.extensions[EVERY_RESPONSE_HEADERS] = EveryResponse(
+        before.headers + added, before.names | {name for name, _ in added}
+    )
 
 
 class LeanHTTPConnection(ASGIHTTPConnection):
-    """Quart's HTTP connection with fewer tasks, messages and header copies per request; see the module."""
+    """Quart's HTTP connection with fewer tasks, messages, copies and objects per request; see the module."""
 
     def __init__(self, app: Quart, scope: Any) -> None:
         super().__init__(app, scope)
-        self.every_response: EncodedHeaders = app.extensions.get(EVERY_RESPONSE_HEADERS, [])
-        self.replaced = {name for name, _ in self.every_response}
+        self.every_response: EveryResponse = app.extensions.get(EVERY_RESPONSE_HEADERS, NO_HEADERS)
         self.disconnected = False
+        self.receiving: asyncio.Handle | None = None
+        self.receiver: asyncio.Task[None] | None = None
 
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         request = self._create_request_from_scope(send)
         this_task = asyncio.current_task()
         assert this_task is not None
-        receiver: asyncio.Task[None] | None = None
-
-        def start_receiving() -> None:
-            # runs only if this task yields to the loop first: the request waits for its body, a sleep, a
-            # stream's next event or a slow client; a request answered without waiting never needs it
-            nonlocal receiver
-            receiver = asyncio.ensure_future(self._receive(request, receive, this_task))
-
-        receiving = asyncio.get_running_loop().call_soon(start_receiving)
+        # runs only if this task yields to the loop first: the request waits for its body, a sleep, a stream's
+        # next event or a slow client; a request answered without waiting never needs a receiver
+        self.receiving = asyncio.get_running_loop().call_soon(self._start_receiving, request.body, receive, this_task)
+        handling = self.handle_request(request, send)
+        del request  # handle_request's alone from here: it lets go of it once the view has answered
         try:
-            await self.handle_request(request, send)
+            await handling
         except asyncio.CancelledError:
             # ours, because the client left: end quietly, as Quart's does; anyone else's: pass it on
             if not self.disconnected or this_task.uncancel() > 0:
                 raise
         finally:
-            receiving.cancel()
-            if receiver is not None:
-                receiver.cancel()
+            if self.receiving is not None:
+                self.receiving.cancel()
+            if self.receiver is not None:
+                self.receiver.cancel()
 
-    async def _receive(self, request: Request, receive: ASGIReceiveCallable, handler: asyncio.Task[Any]) -> None:
-        """Quart's receiver: feed the body as it arrives (its limits apply there); a disconnect cancels the handler."""
-        await self.handle_messages(request, receive)  # returns on http.disconnect
+    def _start_receiving(self, body: Body, receive: ASGIReceiveCallable, handler: asyncio.Task[Any]) -> None:
+        self.receiving = None  # it ran: nothing to cancel
+        self.receiver = asyncio.ensure_future(self._receive(body, receive, handler))
+
+    async def _receive(self, body: Body | None, receive: ASGIReceiveCallable, handler: asyncio.Task[Any]) -> None:
+        """Quart's receiver (ASGIHTTPConnection.handle_messages, quart/asgi.py:60): feed the body as it arrives (its
+        limits apply there), then, holding the body no longer, wait for the client to leave and cancel the handler."""
+        while True:
+            message = await receive()
+            if message["type"] == "http.request" and body is not None:
+                body.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    body.set_complete()
+                    body = None
+            elif message["type"] == "http.disconnect":
+                break
         self.disconnected = True
         handler.cancel()
 
@@ -92,42 +125,57 @@ class LeanHTTPConnection(ASGIHTTPConnection):
             response = await self.app.handle_request(request)
         except Exception as error:
             response = await _handle_exception(self.app, error)  # a traceback page in debug mode, else re-raised
+        del request  # answered: a stream that lasts an hour does not keep its request's headers for an hour
 
         if isinstance(response, Response) and response.timeout != Ellipsis:
             timeout = cast(float | None, response.timeout)
         else:
             timeout = self.app.config["RESPONSE_TIMEOUT"]
+        sending = self._send_response(send, response)
+        del response  # _send_response's alone from here: it keeps only the body
+        if timeout is None:  # a live stream: no deadline to keep
+            await sending
+            return
         try:
             async with asyncio.timeout(timeout):
-                await self._send_response(send, response)
+                await sending
         except TimeoutError:
             pass  # as in Quart: the answer is cut off, the server closes the stream
 
     async def _send_response(self, send: ASGISendCallable, response: ResponseTypes) -> None:
-        replaced = self.replaced  # encoded as Quart's encode_headers does, but skipping the ones replaced
-        headers = [
-            (key, value.encode())
-            for name, value in response.headers.items()
-            if (key := name.lower().encode()) not in replaced
-        ]
-        headers += self.every_response
-        await send(
-            cast(
-                HTTPResponseStartEvent,
-                {"type": "http.response.start", "status": response.status_code, "headers": headers},
-            )
-        )
+        await send(self._response_start(response))
         if isinstance(response, WerkzeugResponse):
-            for data in response.response:
+            plain: Iterable[str | bytes] = response.response
+            del response
+            for data in plain:
                 await send(_body(data.encode() if isinstance(data, str) else data, more=True))
         elif isinstance(body := response.response, DataBody):  # all there: one message
             await send(_body(body.data[body.begin : body.end], more=False))
             return
         else:
-            async with body as chunks:
-                async for data in chunks:
-                    await send(_body(data.encode() if isinstance(data, str) else data, more=True))
+            del response  # only its body from here: a live stream does not keep its Response for an hour
+            await self._send_body(send, body)
         await send(_body(b"", more=False))
+
+    def _response_start(self, response: ResponseTypes) -> HTTPResponseStartEvent:
+        """The start message: the response's headers, encoded as Quart's encode_headers does but for those every
+        answer carries (added once, at the end)."""
+        replaced = self.every_response.names
+        headers = [
+            (key, value.encode())
+            for name, value in response.headers.items()
+            if (key := name.lower().encode()) not in replaced
+        ]
+        headers += self.every_response.headers
+        return cast(
+            HTTPResponseStartEvent, {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        )
+
+    @staticmethod
+    async def _send_body(send: ASGISendCallable, body: ResponseBody) -> None:
+        async with body as chunks:
+            async for data in chunks:
+                await send(_body(data.encode() if isinstance(data, str) else data, more=True))
 
 
 def _body(data: bytes, *, more: bool) -> HTTPResponseBodyEvent:

@@ -149,3 +149,28 @@ def _stat_fields(pid: int, proc: Path) -> list[str] | None:
         return None
     # the command name (field 2) is in brackets and may hold spaces: count the fields after its last bracket
     return stat[stat.rindex(")") + 2 :].split()
+
+
+def memory_rollup(pid: int, proc: Path = PROC) -> dict[str, int]:
+    """The process's memory as smaps_rollup sums it, in bytes: Rss, Pss (each shared page divided among the
+    processes that map it), Pss_Anon, Pss_File, Private_Clean, Private_Dirty, ...; empty if it is gone."""
+    try:
+        text = (proc / str(pid) / "smaps_rollup").read_text()
+    except OSError:
+        return {}
+    figures = {}
+    for line in text.splitlines()[1:]:  # the first line is the address range
+        name, _, rest = line.partition(":")
+        value = rest.split()
+        if len(value) == 2 and value[1] == "kB":
+            figures[name] = int(value[0]) * 1024
+    return figures
+
+
+def command_line(pid: int, proc: Path = PROC) -> tuple[str, ...]:
+    """The process's arguments (a title set with setproctitle is its first and only one); () if it is gone."""
+    try:
+        raw = (proc / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return ()
+    return tuple(part.decode(errors="replace") for part in raw.split(b"\0") if part)

@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -103,23 +103,31 @@ def version(distribution: str) -> str:
 
 @contextmanager
 def all_running(*specs: ServerSpec) -> Iterator[list[RunningServer]]:
-    """Start every server; stop them all on the way out, however it goes.
+    """Start every server; stop them all on the way out, however it goes, all at once (one may take its graceful
+    time: the others do not wait in line behind it).
 
     A Ctrl+C or SIGTERM (a `kill`, a service stop) is remembered (greeter/shared/stop_request.py) and acted on by
     the caller between its steps, and here while a server starts: it unwinds through here, never past a server
     started and not yet stopped.
     """
-    with tempfile.TemporaryDirectory(prefix="greeter-servers-") as logs, ExitStack() as stack:
-        yield [
-            stack.enter_context(_running(spec, Path(logs) / f"server{number}.log")) for number, spec in enumerate(specs)
-        ]
+    with tempfile.TemporaryDirectory(prefix="greeter-servers-") as logs:
+        processes: list[subprocess.Popen[bytes]] = []
+        try:
+            log_paths = [Path(logs) / f"server{number}.log" for number in range(len(specs))]
+            for spec, log_path in zip(specs, log_paths, strict=True):
+                processes.append(_start(spec, log_path))  # all of them starting at once, then each waited for
+            yield [
+                RunningServer(spec, _wait_until_ready(spec, process, log_path), process.pid, log_path)
+                for spec, process, log_path in zip(specs, processes, log_paths, strict=True)
+            ]
+        finally:
+            _stop(processes)
 
 
-@contextmanager
-def _running(spec: ServerSpec, log_path: Path) -> Iterator[RunningServer]:
+def _start(spec: ServerSpec, log_path: Path) -> subprocess.Popen[bytes]:
     with log_path.open("wb") as log:
         # the log goes to a file: a pipe nobody reads would fill up with the access log and block the server
-        process = subprocess.Popen(
+        return subprocess.Popen(
             spec.argv,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -127,10 +135,6 @@ def _running(spec: ServerSpec, log_path: Path) -> Iterator[RunningServer]:
             env=server_environment(),
             cwd=spec.cwd,
         )
-    try:
-        yield RunningServer(spec, _wait_until_ready(spec, process, log_path), process.pid, log_path)
-    finally:
-        _stop(process)
 
 
 def server_environment() -> dict[str, str]:
@@ -142,7 +146,7 @@ def server_environment() -> dict[str, str]:
 def _wait_until_ready(spec: ServerSpec, process: subprocess.Popen[bytes], log_path: Path) -> str:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        StopRequest.check()  # stopped while it starts: _running stops it on the way out
+        StopRequest.check()  # stopped while it starts: all_running stops it on the way out
         output = log_path.read_text(errors="replace")
         if match := re.search(spec.ready, output):
             return match.group("origin").rstrip("/")
@@ -153,11 +157,14 @@ def _wait_until_ready(spec: ServerSpec, process: subprocess.Popen[bytes], log_pa
     raise ServerStartError(f"{spec.name} did not say it was listening within {START_TIMEOUT:g} s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -14,6 +14,8 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Flask
+from quart import Quart
 from werkzeug.test import EnvironBuilder
 
 from greeter.shared.stop_request import StopRequest
@@ -134,20 +136,44 @@ async def measure_all(
     return results
 
 
-def run_in_process(paths: Iterable[str], *, rounds: int, requests: int) -> list[InProcessResult]:
-    """greeter, the stock one-view Quart app and the Flask twin, in this process, on the shipped event loop."""
+def app_measures(keys: Iterable[str], user_apps: tuple[Flask, Quart] | None = None) -> dict[str, Measure]:
+    """The harness for each app named (contenders.py's keys), its app made here."""
     from greeter import create_app
     from greeter.flask_twin import create_flask_app
-    from greeter.server.worker import event_loop_factory
     from greeter.tools.bench import stock_quart_app
-    from greeter.tools.bench.contenders import IN_PROCESS_CONTENDERS
-
-    contenders = dict(
-        zip(
-            IN_PROCESS_CONTENDERS,
-            (asgi_measure(create_app()), asgi_measure(stock_quart_app.app), wsgi_measure(create_flask_app())),
-            strict=True,
-        )
+    from greeter.tools.bench.contenders import (
+        FLASK_TWIN,
+        GREETER,
+        STOCK_QUART,
+        STOCK_QUART_TEMPLATE,
+        YOUR_FLASK,
+        YOUR_QUART,
     )
+
+    makers: dict[str, Callable[[], Measure]] = {
+        GREETER: lambda: asgi_measure(create_app()),
+        STOCK_QUART: lambda: asgi_measure(stock_quart_app.app),
+        STOCK_QUART_TEMPLATE: lambda: asgi_measure(stock_quart_app.template_app),
+        FLASK_TWIN: lambda: wsgi_measure(create_flask_app()),
+    }
+    if user_apps is not None:
+        flask_app, quart_app = user_apps
+        makers[YOUR_QUART] = lambda: asgi_measure(quart_app)
+        makers[YOUR_FLASK] = lambda: wsgi_measure(flask_app)
+    return {key: makers[key]() for key in keys}
+
+
+def run_in_process(
+    keys: Iterable[str],
+    paths: Iterable[str],
+    *,
+    rounds: int,
+    requests: int,
+    user_apps: tuple[Flask, Quart] | None = None,
+) -> list[InProcessResult]:
+    """Each app named, in this process, on the shipped event loop."""
+    from greeter.server.worker import event_loop_factory
+
+    contenders = app_measures(keys, user_apps)
     with asyncio.Runner(loop_factory=event_loop_factory("uvloop")) as runner:
         return runner.run(measure_all(contenders, tuple(paths), rounds=rounds, requests=requests))

@@ -20,7 +20,7 @@ from quart import Quart, Response
 from quart.asgi import ASGIHTTPConnection
 
 from greeter import create_app
-from greeter.plumbing.asgi_connection import EVERY_RESPONSE_HEADERS
+from greeter.plumbing.asgi_connection import EVERY_RESPONSE_HEADERS, NO_HEADERS
 from greeter.server.worker import event_loop_factory
 from greeter.shared.paths import TEMPLATES_DIR
 from greeter.shared.security import security_headers
@@ -35,7 +35,7 @@ def greeter_at(step: str) -> Quart:
     app = create_app()
     reached = STEPS.index(step)
     if reached < STEPS.index("greeter"):  # the headers by a hook, as before
-        app.extensions[EVERY_RESPONSE_HEADERS] = []
+        app.extensions[EVERY_RESPONSE_HEADERS] = NO_HEADERS
         headers = security_headers(TEMPLATES_DIR)
 
         @app.after_request
