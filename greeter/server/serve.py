@@ -15,7 +15,7 @@ from pathlib import Path
 from hypercorn.config import Config
 
 from greeter import create_app
-from greeter.server.banner import LoggerWithoutRunningOn, banner_lines, listening_facts
+from greeter.server.banner import banner_lines, listening_facts
 from greeter.server.hypercorn_config import load_hypercorn_config, use_tls
 from greeter.server.listen import ServeError, listen
 from greeter.server.ports import port_for_uid
@@ -46,14 +46,13 @@ class ServeOptions:
 
 
 def serve(options: ServeOptions) -> int:
-    """Serve greeter until SIGTERM or Ctrl+C; the exit status."""
+    """Serve greeter until SIGTERM, SIGHUP or Ctrl+C; the exit status."""
     port = port_for_uid(os.getuid()) if options.asked_port is None else options.asked_port
     _set_app_environment(options)
     _check_the_app_starts(reload=options.reload or options.debug)
     StopRequest.check()  # a Ctrl+C while the app was loading: stopped, nothing listened yet
     config = load_hypercorn_config(options.config_path)
     use_tls(config, options.certfile, options.keyfile)
-    config.logger_class = LoggerWithoutRunningOn  # the banner says where greeter serves, once
     unix_listener = listen_unix(options.socket_path) if options.socket_path is not None else None
     sock = unix_listener.sock if unix_listener is not None else listen(options.host, port)
     workers = "1 worker" if options.workers == 1 else f"{options.workers} workers"
@@ -121,7 +120,7 @@ def _check_the_app_starts(*, reload: bool) -> None:
 def _run_then_clean_up(config: Config, sock: socket.socket, unix_listener: UnixListener | None) -> int:
     """Serve; then, however serving ended, the socket file goes with the server that made it."""
     try:
-        return run(config, sock)
+        return run(config, sock, refuse_new=unix_listener.remove if unix_listener is not None else None)
     finally:
         if unix_listener is not None:
             unix_listener.remove()

@@ -10,9 +10,8 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import socket
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -23,32 +22,37 @@ from hypercorn.config import Config
 
 from greeter.server.limits import allow_many_connections
 from greeter.server.reloader import POLL_SECONDS, Watcher, describe_change, served_sources
-from greeter.server.worker import READY, REPLACE, STOP, serve_worker
-from greeter.shared.stop_request import STOP_SIGNALS, StopRequest
+from greeter.server.stop_listening import refuse_new_connections
+from greeter.server.worker import READY, REPLACE, SHUTDOWN, STOP, serve_worker
+from greeter.shared.say import say as say_line
+from greeter.shared.stop_request import STOP_SIGNALS, StopRequest, hangup_line
 
 STOP_MARGIN_SECONDS = 5.0  # past the graceful timeout, before a stuck worker is killed
 # imported once by the process every worker is forked from; never greeter, whose code each worker reads anew
 PRELOADED = ["quart", "hypercorn.asyncio", "jinja2", "uvloop"]
 
 
-def run(config: Config, sock: socket.socket) -> int:
-    """Serve on the socket until SIGTERM or Ctrl+C; the exit status of the server."""
+def run(config: Config, sock: socket.socket, refuse_new: Callable[[], object] | None = None) -> int:
+    """Serve on the socket until SIGTERM, SIGHUP or Ctrl+C; the exit status of the server.
+
+    refuse_new: on a Unix socket, how new connections are refused at the stop (its file removed).
+    """
     allow_many_connections()
     if StopRequest.requested:
         return 0
     if config.workers == 1 and not config.use_reloader:
-        serve_worker(config, sock)  # in this process: nothing to supervise
+        serve_worker(config, sock, refuse_new=refuse_new)  # in this process: nothing to supervise
         return 0
     watcher = None
     if config.use_reloader:
         watcher = Watcher(served_sources())
         folders = " and ".join(f"{_shown(entry.folder)}/" for entry in watcher.watched)
         say(f"reloading when a file changes in {folders}")
-    return Supervisor(config, sock, watcher).run()
+    return Supervisor(config, sock, watcher, refuse_new).run()
 
 
 def say(line: str) -> None:
-    print(f"greeter: {line}", file=sys.stderr, flush=True)
+    say_line(f"greeter: {line}")
 
 
 def _shown(path: Path) -> Path:
@@ -83,24 +87,27 @@ class Worker:
 
 
 class StopSignals:
-    """SIGTERM and Ctrl+C in the supervisor: remembered, and waking its wait at once."""
+    """SIGTERM, SIGHUP and Ctrl+C in the supervisor: remembered, and waking its wait at once."""
 
     def __init__(self) -> None:
-        self.requested = StopRequest.requested
         self.wakeup, self._writer = socket.socketpair()  # readable once a signal came
         self._writer.setblocking(False)
         for signal_number in STOP_SIGNALS:
             signal.signal(signal_number, self._remember)
 
+    @property
+    def requested(self) -> bool:
+        return StopRequest.requested
+
     def _remember(self, signal_number: int, frame: object) -> None:
-        self.requested = True
+        StopRequest.remember(signal_number)
         with suppress(OSError):  # a wake-up byte is there already
             self._writer.send(b"!")
 
 
 @contextmanager
 def stop_signals_ignored_by_children() -> Iterator[None]:
-    """Workers started inside ignore Ctrl+C and SIGTERM from their first instant (an ignored signal stays
+    """Workers started inside ignore Ctrl+C, SIGTERM and SIGHUP from their first instant (an ignored signal stays
     ignored across exec), so only the supervisor decides when they stop, and no Ctrl+C during a worker's start
     is a traceback. The supervisor's own signals in the meantime are held, not lost."""
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
@@ -114,12 +121,19 @@ def stop_signals_ignored_by_children() -> Iterator[None]:
 
 
 class Supervisor:
-    """Starts the workers, replaces them when the watcher sees a change, stops them all on SIGTERM or Ctrl+C."""
+    """Starts the workers, replaces them when the watcher sees a change, stops them all on a stop signal."""
 
-    def __init__(self, config: Config, sock: socket.socket, watcher: Watcher | None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        sock: socket.socket,
+        watcher: Watcher | None,
+        refuse_new: Callable[[], object] | None = None,
+    ) -> None:
         self.config = config
         self.sock = sock
         self.watcher = watcher
+        self.refuse_new = refuse_new
         # each worker a fork of one server process that has imported the libraries but not greeter: a new
         # worker imports the code as it is on disk now, and starts in a fraction of the time of a fresh Python
         self.context = multiprocessing.get_context("forkserver")
@@ -204,13 +218,20 @@ class Supervisor:
 
     def _stop_all(self) -> int:
         """Stop every worker gracefully; the exit status of the worker that failed first, else 0."""
+        if line := hangup_line(StopRequest.signal_number):
+            say_line(line)
         last = ([self.failed] if self.failed else []) + self.serving
-        self._send_away(self.serving + self.starting, STOP)
+        # new connections refused first (the kernel drops their attempts, a Unix socket's file goes), so the
+        # queue of those it completed only shrinks; the workers take them, and the socket closes with the last
+        refuse_new_connections(self.sock)
+        if self.refuse_new is not None:
+            self.refuse_new()
+        self._send_away(self.serving + self.starting, SHUTDOWN)
+        self.sock.close()  # the workers hold it until they have taken what is queued
         for worker in self.leaving:
             worker.process.join(timeout=max(0.0, (worker.leave_by or 0.0) - time.monotonic()))
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join()
-        self.sock.close()
         failures = [worker.process.exitcode for worker in last if worker.process.exitcode]
         return failures[0] if failures else 0

@@ -8,18 +8,21 @@ from collections.abc import Callable
 from contextlib import suppress
 from multiprocessing.connection import Connection
 
-from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from setproctitle import setproctitle
 
 from greeter import create_app
 from greeter.process import begin_shutdown
+from greeter.server.serving_loop import serve
 from greeter.server.start_failure import say_start_failure
 from greeter.shared.paths import PACKAGE_DIR
-from greeter.shared.stop_request import STOP_SIGNALS, StopRequest
+from greeter.shared.say import flush_output, say
+from greeter.shared.stop_request import STOP_SIGNALS, StopRequest, hangup_line
 
-# what a worker and its supervisor say on the pipe between them
-READY, STOP, REPLACE = "ready", "stop", "replace"
+# what a worker and its supervisor say on the pipe between them: STOP and REPLACE while other workers serve on the
+# socket (a reload, a worker that did not start), SHUTDOWN when the whole server stops (the socket closes after
+# the workers, with new connections already refused: what the kernel queued is theirs to take)
+READY, STOP, REPLACE, SHUTDOWN = "ready", "stop", "replace", "shutdown"
 
 
 def serve_worker(
@@ -28,19 +31,29 @@ def serve_worker(
     orders: Connection | None = None,
     *,
     title: str | None = None,
+    refuse_new: Callable[[], object] | None = None,
 ) -> None:
     """One worker: the app on Hypercorn, on the socket, until a stop signal or, under a supervisor, its orders.
 
     orders: the supervisor's end of a pipe, in a worker process; None when this process serves on its own.
     title: the name `ps` shows for a worker process.
+    refuse_new: serving alone on a Unix socket, how new connections are refused at a stop (its file removed);
+    a TCP socket's new connections are refused by greeter/server/serving_loop.py itself.
     """
     if title is not None:
         setproctitle(title)
     # fd:// makes Hypercorn adopt the socket; detach so two socket objects never close one descriptor
     config.bind = [f"fd://{sock.detach()}"]
-    config.workers = 1  # this process is one of them: Hypercorn's serve warns of any other count, in every worker
-    with asyncio.Runner(loop_factory=event_loop_factory(config.worker_class)) as runner:
-        runner.run(_serve(config, orders))
+    config.workers = 1  # this process is one of them
+    try:
+        with asyncio.Runner(loop_factory=event_loop_factory(config.worker_class)) as runner:
+            runner.run(_serve(config, orders, refuse_new or _nothing))
+    finally:
+        flush_output()  # a closed terminal's EIO is not this worker's failure
+
+
+def _nothing() -> None:
+    pass
 
 
 def event_loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -52,35 +65,46 @@ def event_loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventL
     return None
 
 
-async def _serve(config: Config, orders: Connection | None) -> None:
+async def _serve(config: Config, orders: Connection | None, refuse_new: Callable[[], object]) -> None:
     try:
         app = create_app()  # a new app rather than greeter.app: it reads the GREETER_* environment set since import
     except Exception as error:  # the code does not start: the student's error, not multiprocessing's frames
         say_start_failure(error, PACKAGE_DIR)
         raise SystemExit(1) from None
     stop = asyncio.Event()
-    replaced = False
+    order = SHUTDOWN  # serving alone: the listening socket closes with this process
     loop = asyncio.get_running_loop()
     if orders is None:
+
+        def on_signal(signal_number: int) -> None:
+            StopRequest.remember(signal_number)
+            stop.set()
+
         for signal_number in STOP_SIGNALS:
-            loop.add_signal_handler(signal_number, stop.set)
+            loop.add_signal_handler(signal_number, on_signal, signal_number)
         if StopRequest.requested:  # asked for before the loop's own handlers took over: kept, not lost
             stop.set()
     else:
 
         def obey() -> None:
-            nonlocal replaced
+            nonlocal order
             with suppress(EOFError):  # the supervisor is gone: stop rather than serve on unsupervised
-                replaced = orders.recv() == REPLACE
+                order = orders.recv()
             loop.remove_reader(orders.fileno())
             stop.set()
 
         loop.add_reader(orders.fileno(), obey)
         orders.send(READY)  # the app is built: the new code imports and starts
 
-    async def shutdown_trigger() -> None:
+    async def shutdown_trigger() -> bool:
         await stop.wait()
-        # streams first: Hypercorn then waits for open connections, and a stream would hold one open
-        begin_shutdown(app, config.graceful_timeout, replaced=replaced)
+        if orders is None:
+            if line := hangup_line(StopRequest.signal_number):
+                say(line)
+            refuse_new()  # then the connections queued are taken (greeter/server/serving_loop.py)
+        # streams first: the loop then waits for open connections, and a stream would hold one open
+        begin_shutdown(app, config.graceful_timeout, replaced=order == REPLACE)
+        return order == SHUTDOWN
 
+    # Hypercorn's serving, stopped greeter's way: no request it has received goes unanswered
     await serve(app, config, shutdown_trigger=shutdown_trigger)
