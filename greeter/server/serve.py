@@ -24,7 +24,7 @@ from greeter.server.start_failure import say_start_failure
 from greeter.server.supervisor import run
 from greeter.server.unix_socket import UnixListener, listen_unix
 from greeter.shared.paths import PACKAGE_DIR
-from greeter.shared.settings import SettingsError
+from greeter.shared.settings import SettingsError, check_settings
 from greeter.shared.stop_request import StopRequest
 
 
@@ -103,18 +103,21 @@ def _account_name() -> str:
 
 def _check_the_app_starts(*, reload: bool) -> None:
     """Every GREETER_* setting checked before anything listens (a bad one is one sentence, status 2), and the code."""
+    if reload:
+        # with no framework imported: this process only watches files and manages workers. The code's own start
+        # failure is the first worker's to show, compactly; the supervisor then waits for a fix, serving it once
+        # the code starts
+        check_settings()
+        return
     try:
-        create_app()
+        create_app()  # the settings, and the code: this process serves it (or forks the workers that do)
     except SettingsError:
         raise
     except Exception as error:  # the code itself does not start: a syntax error in views.py, a failed import
-        if not reload:
-            say_start_failure(error, PACKAGE_DIR)
-            raise ServeError(
-                "the code in the checkout does not start (the error is above); fix it and start greeter again."
-            ) from None
-        # --reload and --debug serve anyway: the socket opens and the banner says where, then the first worker
-        # shows this error compactly and the supervisor waits for a fix, serving it once the code starts
+        say_start_failure(error, PACKAGE_DIR)
+        raise ServeError(
+            "the code in the checkout does not start (the error is above); fix it and start greeter again."
+        ) from None
 
 
 def _run_then_clean_up(config: Config, sock: socket.socket, unix_listener: UnixListener | None) -> int:
