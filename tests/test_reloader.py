@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import select
+import time
 from pathlib import Path
 
 from conftest import REPO_ROOT
 
 from greeter.server.reloader import (
+    LOOK_ANYWAY_SECONDS,
+    POLL_SECONDS,
     Watched,
     Watcher,
     changed_files,
@@ -93,3 +97,47 @@ def test_a_warning_when_the_code_served_is_not_the_checkout_here(tmp_path: Path)
     assert warning.startswith(f"the code served is the copy in {PACKAGE_DIR}, not this checkout's")
     assert "edits here change nothing until you install again" in warning
     assert "`.venv/bin/pip install -e .`" in warning and warning.endswith(".")
+
+
+WAKE_TIMEOUT = 10.0  # the kernel's event comes at once; a bound for a loaded machine
+
+
+def woken(watcher: Watcher, timeout: float = WAKE_TIMEOUT) -> bool:
+    """Whether the watcher's events are readable within the timeout (what wakes the supervisor)."""
+    events = watcher.fileno()
+    assert events is not None
+    return bool(select.select([events], [], [], timeout)[0])
+
+
+def test_the_kernel_wakes_the_watcher_at_a_save_and_new_folders_are_watched(tmp_path: Path) -> None:
+    watcher = Watcher(make_tree(tmp_path))
+    try:
+        assert watcher.fileno() is not None  # Linux's inotify: the supervisor sleeps until a file changes
+        assert watcher.timeout() > LOOK_ANYWAY_SECONDS / 2  # idle, it looks at the files only now and then
+        assert not woken(watcher, 0)
+        views = tmp_path / "pkg" / "views.py"
+        views.write_text("a = 10\n")
+        assert woken(watcher)
+        assert watcher.changes() == [views]
+        made = tmp_path / "pkg" / "made" / "later"
+        made.mkdir(parents=True)  # a folder made after the start, and one inside it at once
+        assert woken(watcher)
+        assert watcher.changes() == []  # folders alone change nothing
+        (made / "new.py").write_text("c = 3\n")
+        assert woken(watcher)
+        assert watcher.changes() == [made / "new.py"]
+        (tmp_path / "pkg" / "__pycache__").mkdir()
+        watcher.changes()
+        (tmp_path / "pkg" / "__pycache__" / "views.cpython-311.pyc").write_bytes(b"")
+        assert not woken(watcher, 0.1)  # the workers' bytecode never wakes it
+    finally:
+        watcher.close()
+
+
+def test_without_the_kernels_events_the_files_are_polled(tmp_path: Path) -> None:
+    watcher = Watcher(make_tree(tmp_path), events=False)
+    assert watcher.fileno() is None and watcher.timeout() <= POLL_SECONDS
+    views = tmp_path / "pkg" / "views.py"
+    views.write_text("a = 10\n")
+    time.sleep(POLL_SECONDS)
+    assert watcher.changes() == [views]

@@ -1,15 +1,22 @@
-"""What `greeter --reload` watches and which files changed, polled from the supervisor; and whether the code
-served is the checkout you are in at all. No framework."""
+"""What `greeter --reload` watches and which files changed, looked at from the supervisor when the kernel says a
+watched folder changed (greeter/server/file_events.py), else polled; and whether the code served is the checkout you are
+in at all. No framework."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from greeter.server.file_events import FileEvents, file_events
 from greeter.shared.paths import PACKAGE_DIR, TEMPLATES_DIR
 
-POLL_SECONDS = 0.2  # how often the files are looked at: an edit is served well within a second
+POLL_SECONDS = 0.2  # without the kernel's events, how often the files are looked at
+# with them, a look all the same this often: a file changed where inotify does not see it (on NFS, by another
+# machine) is still served, a little later
+LOOK_ANYWAY_SECONDS = 2.0
+SETTLE_SECONDS = 0.02  # after an event, the rest of the editor's save (a rename, a chmod) comes within this
 
 # (size, modification time): an edit that keeps the size still changes the time
 Stamp = tuple[int, int]
@@ -59,18 +66,43 @@ def changed_files(before: dict[Path, Stamp], after: dict[Path, Stamp]) -> list[P
 
 
 class Watcher:
-    """Remembers the last look at the watched files, and says what changed since."""
+    """Remembers the last look at the watched files, and says what changed since; told when to look again by the
+    kernel's events where there are any (its fileno() is theirs), else by the clock."""
 
-    def __init__(self, watched: tuple[Watched, ...]) -> None:
+    def __init__(self, watched: tuple[Watched, ...], *, events: bool = True) -> None:
         self.watched = watched
+        self.events: FileEvents | None = file_events(entry.folder for entry in watched) if events else None
         self._last = stamps(watched)
+        self._next_look = time.monotonic() + self._interval()
+
+    def _interval(self) -> float:
+        return LOOK_ANYWAY_SECONDS if self.events is not None else POLL_SECONDS
+
+    def fileno(self) -> int | None:
+        """What to wait on for the kernel's events; None when polling."""
+        return self.events.fileno() if self.events is not None else None
+
+    def timeout(self) -> float:
+        """Seconds until the next look is due, if no event comes first."""
+        return max(0.0, self._next_look - time.monotonic())
 
     def changes(self) -> list[Path]:
-        """The files changed since the last call (or since the watcher was made)."""
+        """The files changed since the last look (or since the watcher was made), looking now if an event came or
+        a look is due; else nothing."""
+        if self.events is not None and self.events.drain():
+            time.sleep(SETTLE_SECONDS)  # the whole save, not its first step: one reload per save
+            self.events.drain()
+        elif time.monotonic() < self._next_look:
+            return []
+        self._next_look = time.monotonic() + self._interval()
         now = stamps(self.watched)
         changed = changed_files(self._last, now)
         self._last = now
         return changed
+
+    def close(self) -> None:
+        if self.events is not None:
+            self.events.close()
 
 
 def describe_change(changed: list[Path], here: Path) -> str:
