@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import select
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import REPO_ROOT
 
 from greeter.server.reloader import (
@@ -17,6 +21,7 @@ from greeter.server.reloader import (
     changed_files,
     describe_change,
     enclosing_checkout,
+    fresh_bytecode,
     other_copy_warning,
     served_sources,
     stamps,
@@ -141,3 +146,55 @@ def test_without_the_kernels_events_the_files_are_polled(tmp_path: Path) -> None
     views.write_text("a = 10\n")
     time.sleep(POLL_SECONDS)
     assert watcher.changes() == [views]
+
+
+def served_value(root: Path) -> str:
+    """What a fresh Python imports from root/samesize.py, as a new worker would (its bytecode cache and all)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import samesize; print(samesize.value)"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def save_in_the_same_second(path: Path, text: str, second: int, nanoseconds: int) -> None:
+    path.write_text(text)
+    os.utime(path, ns=(second * 10**9 + nanoseconds, second * 10**9 + nanoseconds))
+
+
+def test_a_second_save_of_the_same_size_in_the_same_second_is_never_served_from_a_stale_pyc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as the fresh Pythons below: they write bytecode
+    module = tmp_path / "samesize.py"
+    second = int(time.time()) - 10
+    save_in_the_same_second(module, "value = 'AAAAA'\n", second, 100_000_000)
+    assert served_value(tmp_path) == "AAAAA"  # a timestamp .pyc now: the whole second and the size
+    save_in_the_same_second(module, "value = 'BBBBB'\n", second, 600_000_000)
+    assert served_value(tmp_path) == "AAAAA"  # Python's own check is fooled: the bug greeter's reload had
+    fresh_bytecode([module])  # what the supervisor does for each changed file, before the new workers start
+    assert served_value(tmp_path) == "BBBBB"
+    # a third save in the same second, while a worker may still be starting: the .pyc is checked by its content
+    save_in_the_same_second(module, "value = 'CCCCC'\n", second, 900_000_000)
+    assert served_value(tmp_path) == "CCCCC"
+    save_in_the_same_second(module, "value = (\n", second, 950_000_000)
+    fresh_bytecode([module])  # it does not compile: no .pyc at all, the worker says the error
+    assert not Path(importlib.util.cache_from_source(str(module))).exists()
+
+
+def test_where_no_bytecode_is_written_a_changed_files_old_one_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # PYTHONDONTWRITEBYTECODE: greeter writes none either
+    module = tmp_path / "samesize.py"
+    second = int(time.time()) - 10
+    save_in_the_same_second(module, "value = 'AAAAA'\n", second, 100_000_000)
+    assert served_value(tmp_path) == "AAAAA"  # a .pyc from before, written by a Python that writes them
+    save_in_the_same_second(module, "value = 'BBBBB'\n", second, 600_000_000)
+    fresh_bytecode([module])
+    assert not Path(importlib.util.cache_from_source(str(module))).exists()

@@ -1,11 +1,15 @@
 """What `greeter --reload` watches and which files changed, looked at from the supervisor when the kernel says a
-watched folder changed (greeter/server/file_events.py), else polled; and whether the code served is the checkout you are
-in at all. No framework."""
+watched folder changed (greeter/server/file_events.py), else polled; that no stale bytecode is served; and whether
+the code served is the checkout you are in at all. No framework."""
 
 from __future__ import annotations
 
+import importlib.util
+import py_compile
+import sys
 import time
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,6 +107,32 @@ class Watcher:
     def close(self) -> None:
         if self.events is not None:
             self.events.close()
+
+
+def fresh_bytecode(changed: Iterable[Path]) -> None:
+    """Make each changed Python file's cached bytecode one that Python checks against the source's content.
+
+    Python trusts a timestamp .pyc whose source has the same size and the same modification time in whole seconds:
+    a second save of the same size within the second (a typo fixed, "Helo" to "Hola") was served from the first
+    save's .pyc. A checked-hash .pyc is used only while the source hashes the same, and Python writes the next one
+    the same way (importlib keeps a .pyc hash-based), so no worker is ever served the code of a save before, even
+    one that was still starting when the file changed again. A file that does not compile loses its .pyc: the
+    worker then says its error as Python does."""
+    for path in changed:
+        if path.suffix != ".py":
+            continue
+        with suppress(NotImplementedError, ValueError):  # no bytecode cache at all
+            cached = importlib.util.cache_from_source(str(path))
+            if path.is_file() and not sys.dont_write_bytecode:
+                try:
+                    py_compile.compile(
+                        str(path), cached, doraise=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH
+                    )
+                    continue
+                except (py_compile.PyCompileError, OSError):  # a syntax error, or a folder not ours to write
+                    pass
+            with suppress(OSError):
+                Path(cached).unlink(missing_ok=True)
 
 
 def describe_change(changed: list[Path], here: Path) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from hypercorn.config import Config
 
 from greeter.server.limits import allow_many_connections
-from greeter.server.reloader import POLL_SECONDS, Watcher, describe_change, served_sources
+from greeter.server.reloader import POLL_SECONDS, Watcher, describe_change, fresh_bytecode, served_sources
 from greeter.server.stop_listening import refuse_new_connections
 from greeter.server.worker import READY, REPLACE, SHUTDOWN, STOP, serve_worker
 from greeter.shared.say import say as say_line
@@ -158,6 +158,7 @@ class Supervisor:
             self._switch_when_ready()
             if self.watcher is not None and (changed := self.watcher.changes()):
                 say(describe_change(changed, Path.cwd()))
+                fresh_bytecode(changed)  # the new workers read each changed file, never a .pyc of a save before
                 # a change while a reload is still starting: that reload's workers may have the old code
                 self._send_away(self.starting, STOP)
                 self.starting = self._start_workers()
