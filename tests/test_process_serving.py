@@ -103,6 +103,13 @@ async def test_serving_log_ends_with_requests_and_uptime(greeter_server: Server)
     assert {re.sub(r"\d+", "0", line) for line in quoted} == {re.sub(r"\d+", "0", last_line)}, quoted
 
 
+def test_a_worker_that_answered_nothing_ends_with_its_summary_too(start_server: StartServer) -> None:
+    server = start_server([command_path("greeter"), "0", "--workers", "2"], GREETER_READY)
+    time.sleep(1.0)  # both workers serving: the log is theirs to say, not a request's to open
+    assert server.stop() == 0
+    assert len(re.findall(r"greeter: process \d+ served 0 requests in \d\d:\d\d:\d\d", server.output())) == 2
+
+
 async def test_each_worker_has_its_own_figures(start_server: StartServer) -> None:
     server = start_server([command_path("greeter"), "0", "--workers", "2"], GREETER_READY)
     pids: set[int] = set()

@@ -306,6 +306,23 @@ async def test_the_code_served_is_the_installed_one_wherever_you_start(
     assert "not this checkout" not in quiet.output()
 
 
+async def test_a_broken_package_init_is_said_compactly_and_the_code_from_before_kept(
+    start_server: StartServer, checkout: Path
+) -> None:
+    server = start_greeter(start_server, checkout, "--reload")
+    init = checkout / "greeter" / "__init__.py"
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+        assert (await http.get("/")).text == "Hello World!"
+        before = server.output()
+        init.write_text(init.read_text() + "\ndef broken(:\n")
+        server.wait_for("still serving the code from before")
+        said = server.output().removeprefix(before)
+        assert "SyntaxError" in said and "__init__.py" in said
+        assert "Traceback" not in said  # Python's four lines, nothing of greeter's machinery
+        assert (await http.get("/")).text == "Hello World!"
+    assert server.stop() == 0
+
+
 def save_in_the_second(path: Path, text: str, second: int, nanoseconds: int) -> None:
     """Save, then date the save within one given second, as two quick saves are: the .pyc's stamp is the same."""
     path.write_text(text)

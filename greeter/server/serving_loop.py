@@ -63,6 +63,9 @@ async def serve(app: Quart, config: Config, *, shutdown_trigger: ShutdownTrigger
     asgi = wrap_app(app, config.wsgi_max_body_size, "asgi")
     stop = stopping(app)
     config.set_statsd_logger_class(StatsdLogger)
+    # Hypercorn's loggers made now, as its own loop makes them (for its "Running on", which the banner says instead):
+    # greeter's own lines go through them (hypercorn.error), even in a worker that never answers a request
+    _ = config.log  # the property makes them on first use
     loop = asyncio.get_running_loop()
     lifespan_state: dict[str, Any] = {}
     lifespan = Lifespan(asgi, config, loop, lifespan_state)

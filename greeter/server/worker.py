@@ -6,7 +6,7 @@ import asyncio
 import socket
 from collections.abc import Callable
 from contextlib import suppress
-from multiprocessing.connection import Connection
+from typing import Protocol
 
 from hypercorn.config import Config
 from setproctitle import setproctitle
@@ -15,20 +15,24 @@ from greeter import create_app
 from greeter.process import begin_shutdown
 from greeter.server.serving_loop import serve
 from greeter.server.start_failure import say_start_failure
+from greeter.server.zygote import READY, REPLACE, SHUTDOWN
 from greeter.shared.paths import PACKAGE_DIR
 from greeter.shared.say import flush_output, say
 from greeter.shared.stop_request import STOP_SIGNALS, StopRequest, hangup_line
 
-# what a worker and its supervisor say on the pipe between them: STOP and REPLACE while other workers serve on the
-# socket (a reload, a worker that did not start), SHUTDOWN when the whole server stops (the socket closes after
-# the workers, with new connections already refused: what the kernel queued is theirs to take)
-READY, STOP, REPLACE, SHUTDOWN = "ready", "stop", "replace", "shutdown"
+
+class Orders(Protocol):
+    """The worker's end of the pipe from its supervisor (greeter/server/zygote.py's Channel)."""
+
+    def send(self, word: str) -> None: ...
+    def recv(self) -> str: ...
+    def fileno(self) -> int: ...
 
 
 def serve_worker(
     config: Config,
     sock: socket.socket,
-    orders: Connection | None = None,
+    orders: Orders | None = None,
     *,
     title: str | None = None,
     refuse_new: Callable[[], object] | None = None,
@@ -65,10 +69,10 @@ def event_loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventL
     return None
 
 
-async def _serve(config: Config, orders: Connection | None, refuse_new: Callable[[], object]) -> None:
+async def _serve(config: Config, orders: Orders | None, refuse_new: Callable[[], object]) -> None:
     try:
         app = create_app()  # a new app rather than greeter.app: it reads the GREETER_* environment set since import
-    except Exception as error:  # the code does not start: the student's error, not multiprocessing's frames
+    except Exception as error:  # the code does not start: the student's error, not greeter's frames
         say_start_failure(error, PACKAGE_DIR)
         raise SystemExit(1) from None
     stop = asyncio.Event()
