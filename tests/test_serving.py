@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import signal
 import socket
@@ -284,11 +285,13 @@ print(sorted(name for name in set(sys.modules) - before if name.split(".")[0] !=
 """
 
 
-def test_the_supervisor_preloads_everything_a_worker_imports() -> None:
+@pytest.mark.parametrize("debug", ["", "true"], ids=["reload", "debug"])
+def test_the_supervisor_preloads_everything_a_worker_imports(debug: str) -> None:
     # imported by the worker alone, a library costs each worker its own pages, not a share of the supervisor's
     paths = [path for path, *_ in EXPECTED] + ["/process/", "/wait/0", "/static/nothing"]
+    env = {**os.environ, "GREETER_DEBUG": debug} if debug else None  # --debug's own plumbing too
     done = subprocess.run(
-        [sys.executable, "-c", WORKER_IMPORTS, *paths], capture_output=True, text=True, timeout=STOP_TIMEOUT
+        [sys.executable, "-c", WORKER_IMPORTS, *paths], capture_output=True, text=True, timeout=STOP_TIMEOUT, env=env
     )
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
 

@@ -40,6 +40,7 @@ PRELOADED = (
     "flask",
     "werkzeug.serving",
     "jinja2",
+    "jinja2.meta",
     "h11",
     "h2.connection",
     "hypercorn.asyncio",
