@@ -22,16 +22,18 @@ import httpx
 import pytest
 from conftest import (
     GREETER_READY,
+    KEEP_ALIVE_LIMITS,
     STARTUP_TIMEOUT,
     STOP_TIMEOUT,
     UNIX_SOCKET_READY,
     StartServer,
     command_path,
+    scaled,
     server_environment,
     spawned,
 )
 
-HTTP_TIMEOUT = 10.0
+HTTP_TIMEOUT = scaled(10.0)
 IN_FLIGHT = 10
 HANGUP_LINE = "greeter: SIGHUP (the terminal closed, or kill -HUP): stopping gracefully, as on SIGTERM."
 # the terminal's side, made the child's controlling terminal before greeter runs (exec keeps the pid: greeter is the
@@ -54,7 +56,7 @@ def assert_all_waited(answers: list[httpx.Response]) -> None:
 @pytest.mark.parametrize("workers", ["1", "2"])
 async def test_sighup_drains_and_stops_as_sigterm_does(start_server: StartServer, workers: str) -> None:
     server = start_server([command_path("greeter"), "0", "--workers", workers], GREETER_READY)
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         waits = await wait_in_flight(http)
         os.killpg(server.process.pid, signal.SIGHUP)  # as a shell sends it to its jobs when its terminal closes
         server.signalled = True
@@ -72,7 +74,9 @@ async def test_sighup_on_a_socket_removes_its_file(start_server: StartServer, tm
     path = tmp_path / "greeter.sock"
     server = start_server([command_path("greeter"), "--socket", str(path), "--workers", workers], UNIX_SOCKET_READY)
     transport = httpx.AsyncHTTPTransport(uds=str(path))
-    async with httpx.AsyncClient(transport=transport, base_url="http://localhost", timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(
+        transport=transport, limits=KEEP_ALIVE_LIMITS, base_url="http://localhost", timeout=HTTP_TIMEOUT
+    ) as http:
         waits = await wait_in_flight(http)
         server.send(signal.SIGHUP)
         answers = await asyncio.gather(*waits)
@@ -131,7 +135,9 @@ async def test_a_closed_terminal_drains_and_removes_the_socket(tmp_path: Path, m
         if mode:
             terminal.read_until(b"reloading when a file changes")
         transport = httpx.AsyncHTTPTransport(uds=str(path))
-        async with httpx.AsyncClient(transport=transport, base_url="http://localhost", timeout=HTTP_TIMEOUT) as http:
+        async with httpx.AsyncClient(
+            transport=transport, limits=KEEP_ALIVE_LIMITS, base_url="http://localhost", timeout=HTTP_TIMEOUT
+        ) as http:
             assert (await http.get("/")).status_code == 200  # a worker serves
             waits = await wait_in_flight(http)
             terminal.close()  # the terminal closes: its window, or the SSH session, is gone

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import h11
 import pytest
-from conftest import GREETER_READY, REPO_ROOT, STOP_TIMEOUT, StartServer, command_path
+from conftest import GREETER_READY, REPO_ROOT, STOP_TIMEOUT, StartServer, command_path, scaled
 from hypercorn.asyncio.lifespan import Lifespan
 from hypercorn.asyncio.tcp_server import TCPServer
 from hypercorn.asyncio.worker_context import WorkerContext
@@ -34,7 +34,7 @@ from hypercorn.protocol.h11 import H11Protocol
 from greeter.server.closing_connection import LINGER_SECONDS
 from greeter.shared.paths import HYPERCORN_TOML
 
-ANSWER_TIMEOUT = 30.0  # a request unanswered this long is a loss too (a generous bound, for a loaded machine)
+ANSWER_TIMEOUT = scaled(30.0)  # a request unanswered this long is a loss too (a generous bound, for a loaded machine)
 CONNECTIONS = 20
 THINK_SECONDS = 0.02  # the longest pause of a client between two requests: busier than any person
 WAIT_SHARE = 0.1  # the share of /wait/0.2, so that some requests are in flight when the stop comes
@@ -163,7 +163,7 @@ async def counting_clients(address: tuple[str, int], until: list[float]) -> Tall
 def fetch(address: tuple[str, int], path: str = "/") -> bytes | None:
     """GET on a new connection that closes after it: the body of a 200, or None."""
     try:
-        with socket.create_connection(address, timeout=5) as sock:
+        with socket.create_connection(address, timeout=STOP_TIMEOUT) as sock:
             sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
             data = b""
             while chunk := sock.recv(65536):

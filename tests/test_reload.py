@@ -311,7 +311,7 @@ async def test_a_broken_package_init_is_said_compactly_and_the_code_from_before_
 ) -> None:
     server = start_greeter(start_server, checkout, "--reload")
     init = checkout / "greeter" / "__init__.py"
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         assert (await http.get("/")).text == "Hello World!"
         before = server.output()
         init.write_text(init.read_text() + "\ndef broken(:\n")
@@ -337,7 +337,7 @@ async def test_two_saves_of_the_same_size_in_one_second_are_both_served(
     views = checkout / "greeter" / "views.py"
     original = views.read_text()
     second = int(time.time()) + 5  # ahead of any earlier save: each save below is a change the reloader sees
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         assert (await http.get("/")).text == "Hello World!"
         save_in_the_second(views, original.replace('"Hello World!"', '"Hello AAAAA!"'), second, 100_000_000)
         await served_within(http, "/", "Hello AAAAA!")

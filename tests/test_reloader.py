@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, scaled
 
 from greeter.server.reloader import (
     LOOK_ANYWAY_SECONDS,
@@ -104,7 +104,7 @@ def test_a_warning_when_the_code_served_is_not_the_checkout_here(tmp_path: Path)
     assert "`.venv/bin/pip install -e .`" in warning and warning.endswith(".")
 
 
-WAKE_TIMEOUT = 10.0  # the kernel's event comes at once; a bound for a loaded machine
+WAKE_TIMEOUT = scaled(10.0)  # the kernel's event comes at once; a bound for a loaded machine
 
 
 def woken(watcher: Watcher, timeout: float = WAKE_TIMEOUT) -> bool:
