@@ -140,7 +140,9 @@ def _start(spec: ServerSpec, log_path: Path) -> subprocess.Popen[bytes]:
 def server_environment() -> dict[str, str]:
     """Ours, less what would make the sides differ; unbuffered, whoever runs greeter: the log is read as it grows."""
     inherited = {name: value for name, value in os.environ.items() if name not in NOT_INHERITED}
-    return {**inherited, "PYTHONUNBUFFERED": "1"}
+    # every RuntimeWarning printed, not only the first of each line of code: compare reads each case's own
+    warnings = ",".join(filter(None, [inherited.get("PYTHONWARNINGS"), "always::RuntimeWarning"]))
+    return {**inherited, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": warnings}
 
 
 def _wait_until_ready(spec: ServerSpec, process: subprocess.Popen[bytes], log_path: Path) -> str:

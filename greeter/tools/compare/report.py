@@ -10,7 +10,7 @@ from typing import Any
 from greeter.tools.compare.comparison import Comparison
 from greeter.tools.compare.differences import mask_scope
 from greeter.tools.compare.observe import COMPARED, NOT_COMPARED, Observed
-from greeter.tools.compare.verdict import Outcome, Verdict
+from greeter.tools.compare.verdict import LOGGED, Outcome, Verdict
 
 PATH_WIDTH = 48
 WIDTH = 120  # of the text, as the rest of greeter's output
@@ -18,6 +18,11 @@ PART_WIDTH = 16  # the first column of a side-by-side view
 SIDE_WIDTH = (WIDTH - PART_WIDTH - 2) // 2  # each side's column
 BODY_LINES = 8  # of each body, from the line before the first that differs
 SHOWN_END = 40  # bytes of each body's end, when the two differ only there
+UNTIED_WARNING = (
+    "A coroutine never awaited was logged: a porting bug whatever the answers, so the exit status is 1. A server "
+    "prints the warning when it frees the coroutine, which can be after the request that made it: the note stands "
+    "beside the case answered meanwhile, and --in-process names the request itself."
+)
 
 
 def title(comparison: Comparison) -> str:
@@ -35,9 +40,11 @@ def _from(comparison: Comparison) -> str:
 
 def summary(comparison: Comparison) -> str:
     counts = Counter(outcome.verdict for outcome in comparison.outcomes)
+    noted = sum(1 for outcome in comparison.outcomes if outcome.note)
+    notes = f"; {noted} note{'s' if noted > 1 else ''}: logged by one app only" if noted else ""
     return (
         f"{counts[Verdict.MATCH]} match, {counts[Verdict.INTENDED]} intended difference(s), "
-        f"{counts[Verdict.MISMATCH]} MISMATCH"
+        f"{counts[Verdict.MISMATCH]} MISMATCH{notes}"
     )
 
 
@@ -57,6 +64,8 @@ def text(comparison: Comparison, *, only_differences: bool) -> str:
         lines += ["", "Left out of the corpus:"]
         for note in comparison.corpus.notes:
             lines += _wrapped(note, "- ", "  ")
+    if any(outcome.never_awaited and outcome.note for outcome in comparison.outcomes):
+        lines += ["", *_wrapped(UNTIED_WARNING, "", "")]
     lines += ["", summary(comparison)]
     return "\n".join(line.rstrip() for line in lines)
 
@@ -65,7 +74,7 @@ def table(comparison: Comparison, *, only_differences: bool) -> list[str]:
     """The title, what is compared, and one row per case: method, path, each side's status, the verdict, a diff."""
     rows = [("METHOD", "PATH", "FLASK", "QUART", "VERDICT", "DIFFERENCE")]
     for outcome in comparison.outcomes:
-        if only_differences and outcome.verdict is Verdict.MATCH:
+        if only_differences and outcome.verdict is Verdict.MATCH and not outcome.note:
             continue
         case = outcome.case
         rows.append(
@@ -75,7 +84,7 @@ def table(comparison: Comparison, *, only_differences: bool) -> list[str]:
                 _status(outcome.twin),
                 _status(outcome.quart),
                 outcome.verdict.value,
-                outcome.diff,
+                outcome.diff if not outcome.note else "; ".join(filter(None, [outcome.diff, f"note: {outcome.note}"])),
             )
         )
     widths = [max(len(row[column]) for row in rows) for column in range(5)]
@@ -94,7 +103,7 @@ def side_by_side(outcome: Outcome) -> list[str]:
     case = outcome.case
     lines = [f"MISMATCH {case.method} {case.shown(80)} {case.context}".rstrip()]
     lines.append(_row("", "FLASK", "QUART"))
-    rows = [(part, *_values(outcome, part)) for part in outcome.differing]
+    rows = [(part, *_values(outcome, part)) for part in outcome.differing if part != LOGGED]  # shown below
     if outcome.twin_said or outcome.quart_said:  # what each app logged or warned of meanwhile
         rows.append(("logged", _folded(list(outcome.twin_said)), _folded(list(outcome.quart_said))))
     for part, flask_lines, quart_lines in rows:
@@ -106,6 +115,8 @@ def side_by_side(outcome: Outcome) -> list[str]:
                     quart_lines[number] if number < len(quart_lines) else "",
                 )
             )
+    if LOGGED in outcome.differing:
+        lines.append("  a coroutine never awaited: the call needs its await, whatever the answers say")
     return lines
 
 
@@ -216,6 +227,7 @@ def as_json(comparison: Comparison) -> dict[str, Any]:
         "summary": {
             "requests": len(comparison.outcomes),
             **{verdict.name.lower(): counts[verdict] for verdict in Verdict},
+            "noted": sum(1 for outcome in comparison.outcomes if outcome.note),
         },
         "compared": list(COMPARED),
         "not_compared": NOT_COMPARED,
@@ -242,6 +254,7 @@ def _case_json(outcome: Outcome) -> dict[str, Any]:
         "differing": list(outcome.differing),
         "difference": outcome.diff or None,
         "intended": None if outcome.intended is None else outcome.intended.title,
+        "note": outcome.note,
         "flask": _observed_json(outcome.twin) | {"said": list(outcome.twin_said)},
         "quart": _observed_json(outcome.quart) | {"said": list(outcome.quart_said)},
     }

@@ -18,7 +18,6 @@ from greeter.tools.compare.comparison import Comparison, compare_in_process, com
 from greeter.tools.compare.corpus import CORPUS_TOML, Corpus, load_corpus
 from greeter.tools.compare.differences import differences_markdown
 from greeter.tools.compare.url_map import derive_corpus
-from greeter.tools.compare.verdict import Verdict
 from greeter.tools.servers import (
     ServerSpec,
     all_running,
@@ -74,7 +73,7 @@ def run_compare(
         print(json.dumps(report.as_json(comparison), indent=2, ensure_ascii=False))
     else:
         print(report.text(comparison, only_differences=only_differences))
-    return 1 if any(outcome.verdict is Verdict.MISMATCH for outcome in comparison.outcomes) else 0
+    return 1 if comparison.failed else 0
 
 
 def _pair(flask: str | None, quart: str | None) -> Pair:
