@@ -18,6 +18,12 @@ PART_WIDTH = 16  # the first column of a side-by-side view
 SIDE_WIDTH = (WIDTH - PART_WIDTH - 2) // 2  # each side's column
 BODY_LINES = 8  # of each body, from the line before the first that differs
 SHOWN_END = 40  # bytes of each body's end, when the two differ only there
+VARY_HOOK = [
+    "    @app.after_request",
+    "    async def vary_on_the_session(response):",
+    '        response.vary.add("Cookie")',
+    "        return response",
+]
 UNTIED_WARNING = (
     "A coroutine never awaited was logged: a porting bug whatever the answers, so the exit status is 1. A server "
     "prints the warning when it frees the coroutine, which can be after the request that made it: the note stands "
@@ -64,10 +70,44 @@ def text(comparison: Comparison, *, only_differences: bool) -> str:
         lines += ["", "Left out of the corpus:"]
         for note in comparison.corpus.notes:
             lines += _wrapped(note, "- ", "  ")
+    lines += vary_cookie(mismatches)
     if any(outcome.never_awaited and outcome.note for outcome in comparison.outcomes):
         lines += ["", *_wrapped(UNTIED_WARNING, "", "")]
     lines += ["", summary(comparison)]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def vary_cookie(mismatches: list[Outcome]) -> list[str]:
+    """Once, when MISMATCHes differ by Flask's `Vary: Cookie`: how many, why, and the hook that says it in the port."""
+    varying = [
+        outcome for outcome in mismatches if _varies_on_cookie(outcome.twin) and not _varies_on_cookie(outcome.quart)
+    ]
+    if not varying:
+        return []
+    only = sum(
+        1
+        for outcome in varying
+        if outcome.differing == ("other headers",) and _but_vary(outcome.twin) == _but_vary(outcome.quart)
+    )
+    among = f" (and {len(varying) - only} more by it among other differences)" if len(varying) > only else ""
+    why = (
+        f"Vary: Cookie: {only} of the {len(mismatches)} MISMATCH differ only by it{among}. Flask adds it to the answer"
+        " of every request that read the session, Quart only when the session changed; a cache in front could give"
+        " one visitor's page to another. Say it in the port, in an after_request hook (after_app_request in a"
+        " blueprint):"
+    )
+    return ["", *_wrapped(why, "", ""), "", *VARY_HOOK]
+
+
+def _varies_on_cookie(observed: Observed) -> bool:
+    return any(
+        name == "vary" and "cookie" in (token.strip().lower() for token in value.split(","))
+        for name, value in observed.other_headers
+    )
+
+
+def _but_vary(observed: Observed) -> list[tuple[str, str]]:
+    return [header for header in observed.other_headers if header[0] != "vary"]
 
 
 def table(comparison: Comparison, *, only_differences: bool) -> list[str]:
