@@ -262,3 +262,25 @@ def test_the_example_runs_in_its_own_folder_only() -> None:
         f"greeter: --flask flask_app: there is no module flask_app in {EXAMPLE.parent} (run greeter from the folder"
         " that holds it: it imports from the current folder, as flask --app does).\n"
     )
+
+
+def test_the_page_shows_how_each_app_keeps_its_own_state() -> None:
+    page = (DOCS / "comparing.md").read_text()
+    state = page.split("### Each app its own state", 1)[1].split("\n## ", 1)[0]
+    assert "Two apps that share one store give false MISMATCHes" in state
+    assert "State left from a previous run can hide a bug" in state
+    quoted, factory = re.findall(r"```python\n(.*?)```", state, re.DOTALL)
+    for name in ("flask_app.py", "quart_app.py"):  # the example's apps each keep their own, as the page says
+        assert quoted in (EXAMPLE / name).read_text(), name
+    namespace: dict[str, Any] = {"__name__": "todo"}  # as a module of that name would run it
+    exec(compile(factory, "docs/comparing.md", "exec"), namespace)
+    made = [namespace["create_app"]() for _ in range(2)]
+    folders = [Path(app.config["UPLOAD_FOLDER"]) for app in made]
+    try:
+        assert folders[0] != folders[1] and all(folder.is_dir() and not any(folder.iterdir()) for folder in folders)
+        assert made[0].config["DATABASE"] == str(folders[0] / "todo.sqlite")
+        named = namespace["create_app"]({"UPLOAD_FOLDER": str(folders[0])})  # a test or a run names its own
+        assert named.config["DATABASE"] == str(folders[0] / "todo.sqlite")
+    finally:
+        for folder in folders:
+            folder.rmdir()
