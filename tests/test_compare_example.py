@@ -98,10 +98,11 @@ def test_the_broken_port_fails_on_exactly_its_mistakes(mode: list[str]) -> None:
     assert (
         said[("POST", "/upload (a file, list.txt)")][0] == "AttributeError: 'coroutine' object has no attribute 'get'"
     )
-    # a coroutine dropped at once is warned of during its own request, over HTTP too
-    assert said[("POST", "/hello (a form; 'say hello' step 1)")] == [
-        "RuntimeWarning: coroutine 'flash' was never awaited"
-    ]
+    # a coroutine dropped at once is warned of during its own request, over HTTP too (where a server may also
+    # print then the warning of an earlier one it has just collected)
+    assert (
+        "RuntimeWarning: coroutine 'flash' was never awaited" in said[("POST", "/hello (a form; 'say hello' step 1)")]
+    )
     # one held by a traceback is freed when Python collects it: in-process, at the end of its case; on a server,
     # whenever, so there it is a note beside some later case, and the run fails for it whatever the verdicts
     unawaited_files = "RuntimeWarning: coroutine 'Request.files' was never awaited"

@@ -18,7 +18,7 @@ from greeter.tools.compare.corpus import Corpus
 from greeter.tools.compare.exchange import Exchange
 from greeter.tools.compare.logs import notable
 from greeter.tools.compare.observe import observe
-from greeter.tools.compare.verdict import Verdict, judge
+from greeter.tools.compare.verdict import Outcome, Verdict, judge
 from greeter.tools.servers import server_environment
 
 CORPUS = Corpus("these cases", (Case("GET", "/save"), Case("GET", "/warn"), Case("GET", "/same")))
@@ -122,3 +122,74 @@ def test_over_http_a_coroutine_never_awaited_fails_the_run_as_a_note() -> None:
     comparison = Comparison("flask", "quart", "over HTTP", CORPUS, [outcome])
     assert comparison.failed
     assert "so the exit status is 1" in report.text(comparison, only_differences=True)
+
+
+# how the report reads: what a reader of the walk-through met
+
+
+def static_outcome() -> Outcome:
+    """The static-file difference of a Flask app and its Quart port, as they answered it."""
+    flask_headers = (
+        ("accept-ranges", "bytes"),
+        ("cache-control", "no-cache"),
+        ("content-disposition", "inline; filename=style.css"),
+        ("etag", '"1796127379.8380616-152-1663832166"'),
+        ("last-modified", "Tue, 01 Dec 2026 12:16:19 GMT"),
+        ("vary", "Cookie"),
+    )
+    quart_headers = (
+        ("cache-control", "public, max-age=43200"),
+        ("etag", '"1796127435.056219-152-3527807730"'),
+        ("expires", "Wed, 02 Dec 2026 00:17:18 GMT"),
+        ("last-modified", "Tue, 01 Dec 2026 12:17:15 GMT"),
+    )
+    case = Case("GET", "/static/style.css")
+    return judge(
+        case,
+        observe(Exchange(200, flask_headers, b"body{}"), case, "http://localhost"),
+        observe(Exchange(200, quart_headers, b"body{}"), case, "http://localhost"),
+    )
+
+
+def test_a_long_header_difference_is_named_in_its_row_and_shown_whole_below() -> None:
+    outcome = static_outcome()
+    assert outcome.diff == (
+        "other headers: flask only accept-ranges, content-disposition, vary; quart only expires;"
+        " not the same: cache-control, etag, last-modified (side by side below)"
+    )
+    comparison = Comparison("flask", "quart", "in-process", CORPUS, [outcome])
+    shown = report.text(comparison, only_differences=False)
+    assert max(len(line) for line in shown.splitlines()[2:]) <= 240  # it ran past 400
+    assert "content-disposition: inline; filename=style.css" in shown  # side by side, whole
+
+
+def test_a_session_cookie_is_folded_between_its_parts_not_inside_them() -> None:
+    cookie = 'session={"_flashes":[{" t":["message","Hello, Ada!"]}],"name":"Ada"}.(varies); HttpOnly; Path=/'
+    case = Case("POST", "/hello")
+    outcome = judge(
+        case,
+        observe(Exchange(302, (("set-cookie", cookie),)), case, "http://localhost"),
+        observe(Exchange(302, (("set-cookie", 'session={"name":"Ada"}.(varies); HttpOnly; Path=/'),)), case, "x"),
+    )
+    lines = report.side_by_side(outcome)
+    flask_column = [line[16 : 16 + report.SIDE_WIDTH].rstrip() for line in lines[2:]]
+    assert flask_column == [
+        'set-cookie: session={"_flashes":[{" t":["message",',
+        '"Hello, Ada!"]}],"name":"Ada"}.(varies); HttpOnly;',
+        "Path=/",
+    ]
+
+
+def test_over_http_the_header_names_only_what_is_left_out_there() -> None:
+    over_http = report.text(Comparison("flask", "quart", "over HTTP", CORPUS, []), only_differences=False)
+    in_process = report.text(Comparison("flask", "quart", "in-process", CORPUS, []), only_differences=False)
+    assert "the body of a HEAD answer" not in over_http.splitlines()[1]
+    assert in_process.splitlines()[1].endswith("the body of a HEAD answer in --in-process mode")
+
+
+async def test_json_with_only_differences_leaves_out_the_matching_cases() -> None:
+    comparison = await compare_in_process(CORPUS, flask_app(), quart_port())
+    whole, differences = report.as_json(comparison), report.as_json(comparison, only_differences=True)
+    assert [case["target"] for case in whole["cases"]] == ["/save", "/warn", "/same"]
+    assert [case["target"] for case in differences["cases"]] == ["/save", "/warn"]  # a MISMATCH and a note
+    assert differences["summary"] == whole["summary"] and differences["only_differences"] is True

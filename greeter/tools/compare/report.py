@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import re
 import textwrap
 from collections import Counter
 from typing import Any
 
 from greeter.tools.compare.comparison import Comparison
 from greeter.tools.compare.differences import mask_scope
-from greeter.tools.compare.observe import COMPARED, NOT_COMPARED, Observed
+from greeter.tools.compare.observe import COMPARED, IN_PROCESS_ONLY, NOT_COMPARED, Observed
 from greeter.tools.compare.verdict import LOGGED, Outcome, Verdict
 
 PATH_WIDTH = 48
@@ -18,6 +19,7 @@ PART_WIDTH = 16  # the first column of a side-by-side view
 SIDE_WIDTH = (WIDTH - PART_WIDTH - 2) // 2  # each side's column
 BODY_LINES = 8  # of each body, from the line before the first that differs
 SHOWN_END = 40  # bytes of each body's end, when the two differ only there
+FOLD_AFTER = re.compile(r"(?<=; )|(?<=,)(?=[\"{\[])|(?<=\w )")  # a header's attributes, a JSON item, words
 VARY_HOOK = [
     "    @app.after_request",
     "    async def vary_on_the_session(response):",
@@ -77,6 +79,11 @@ def text(comparison: Comparison, *, only_differences: bool) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def not_compared_in(mode: str) -> dict[str, str]:
+    """What is left out of a comparison in this mode: over HTTP, what only the test clients would have shown."""
+    return {what: why for what, why in NOT_COMPARED.items() if mode == "in-process" or what not in IN_PROCESS_ONLY}
+
+
 def vary_cookie(mismatches: list[Outcome]) -> list[str]:
     """Once, when MISMATCHes differ by Flask's `Vary: Cookie`: how many, why, and the hook that says it in the port."""
     varying = [
@@ -130,7 +137,8 @@ def table(comparison: Comparison, *, only_differences: bool) -> list[str]:
     widths = [max(len(row[column]) for row in rows) for column in range(5)]
     masks = comparison.corpus.masks
     masked = f"; masked: {', '.join(mask_scope(mask) for mask in masks)}" if masks else ""
-    lines = [title(comparison), f"compared: {', '.join(COMPARED)}; not compared: {', '.join(NOT_COMPARED)}{masked}", ""]
+    not_compared = ", ".join(not_compared_in(comparison.mode))
+    lines = [title(comparison), f"compared: {', '.join(COMPARED)}; not compared: {not_compared}{masked}", ""]
     lines += [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[5] for row in rows
     ]
@@ -176,8 +184,22 @@ def _values(outcome: Outcome, part: str) -> tuple[list[str], list[str]]:
 
 
 def _folded(lines: list[str]) -> list[str]:
-    """Each line folded to the column, so that a long header is shown whole."""
-    return [piece for line in lines for piece in textwrap.wrap(line, SIDE_WIDTH, break_on_hyphens=False) or [""]]
+    """Each line folded to the column, so that a long header is shown whole: between its parts (after a `; ` or
+    a `,` that starts a new item), never at a space inside a value (a session's `" t"`, `Hello, Ada!`)."""
+    return [piece for line in lines for piece in _fold(line)]
+
+
+def _fold(line: str) -> list[str]:
+    pieces, current = [], ""
+    for part in FOLD_AFTER.split(line):
+        if current and len((current + part).rstrip()) > SIDE_WIDTH:
+            pieces.append(current.rstrip())
+            current = ""
+        current += part
+        while len(current.rstrip()) > SIDE_WIDTH:  # a part longer than the column: cut where it must be
+            pieces.append(current[:SIDE_WIDTH])
+            current = current[SIDE_WIDTH:]
+    return [*pieces, current.rstrip()] if current or not pieces else pieces
 
 
 def _body_lines(flask: bytes, quart: bytes) -> tuple[list[str], list[str]]:
@@ -255,8 +277,9 @@ def _status(observed: Observed) -> str:
     return str(observed.status) if isinstance(observed.status, int) else "no answer"
 
 
-def as_json(comparison: Comparison) -> dict[str, Any]:
-    """The whole result: the sides, the corpus (its source, intended differences, masks, notes), every case."""
+def as_json(comparison: Comparison, *, only_differences: bool = False) -> dict[str, Any]:
+    """The whole result: the sides, the corpus (its source, intended differences, masks, notes), every case (with
+    only_differences, every case but the matches with nothing to note; the summary still counts them all)."""
     counts = Counter(outcome.verdict for outcome in comparison.outcomes)
     corpus = comparison.corpus
     return {
@@ -270,12 +293,17 @@ def as_json(comparison: Comparison) -> dict[str, Any]:
             "noted": sum(1 for outcome in comparison.outcomes if outcome.note),
         },
         "compared": list(COMPARED),
-        "not_compared": NOT_COMPARED,
+        "not_compared": not_compared_in(comparison.mode),
         "corpus": corpus.source,
         "intended_differences": [{"title": d.title, "reason": d.reason} for d in corpus.intended],
         "masks": [{"what": mask_scope(mask), "why": mask.why} for mask in corpus.masks],
         "left_out": list(corpus.notes),
-        "cases": [_case_json(outcome) for outcome in comparison.outcomes],
+        "only_differences": only_differences,
+        "cases": [
+            _case_json(outcome)
+            for outcome in comparison.outcomes
+            if not (only_differences and outcome.verdict is Verdict.MATCH and not outcome.note)
+        ],
     }
 
 

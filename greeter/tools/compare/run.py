@@ -70,7 +70,7 @@ def run_compare(
         return 0
     comparison = asyncio.run(_compare(pair, corpus, in_process=in_process))
     if as_json:
-        print(json.dumps(report.as_json(comparison), indent=2, ensure_ascii=False))
+        print(json.dumps(report.as_json(comparison, only_differences=only_differences), indent=2, ensure_ascii=False))
     else:
         print(report.text(comparison, only_differences=only_differences))
     return 1 if comparison.failed else 0

@@ -12,6 +12,7 @@ from greeter.tools.compare.differences import IntendedDifference
 from greeter.tools.compare.observe import COMPARED, Observed
 
 SHOWN_BYTES = 24  # of a body, either side of where the two first differ
+LONGEST_HEADERS = 160  # of a row's headers, values and all: beyond, they are named, and shown whole side by side
 LOGGED = "logged"  # the part that differs when one app warns of a coroutine never awaited
 # a coroutine made and never awaited (`file.save(path)` without await): always a porting bug, even when a stale
 # file or an unchanged session makes the answer the same, so the case is a MISMATCH whatever its answers
@@ -122,8 +123,20 @@ def describe(part: str, twin_value: object, quart_value: object) -> str:
         return f"{part} {_methods(twin_value)} → {_methods(quart_value)}"
     if isinstance(twin_value, tuple) and isinstance(quart_value, tuple):
         only_twin, only_quart = set(twin_value) - set(quart_value), set(quart_value) - set(twin_value)
-        return f"{part}: flask only {_headers(only_twin)}, quart only {_headers(only_quart)}"
+        whole = f"{part}: flask only {_headers(only_twin)}, quart only {_headers(only_quart)}"
+        return whole if len(whole) <= LONGEST_HEADERS else _header_names(part, only_twin, only_quart)
     return f"{part} {twin_value!r} → {quart_value!r}" if part != "status" else f"status {twin_value} → {quart_value}"
+
+
+def _header_names(part: str, only_twin: set[tuple[str, str]], only_quart: set[tuple[str, str]]) -> str:
+    """Headers that differ too much for one row, by name: each side's own, and those both send otherwise."""
+    twin_names, quart_names = {name for name, _ in only_twin}, {name for name, _ in only_quart}
+    said = [
+        f"flask only {', '.join(sorted(twin_names - quart_names))}" if twin_names - quart_names else "",
+        f"quart only {', '.join(sorted(quart_names - twin_names))}" if quart_names - twin_names else "",
+        f"not the same: {', '.join(sorted(twin_names & quart_names))}" if twin_names & quart_names else "",
+    ]
+    return f"{part}: {'; '.join(filter(None, said))} (side by side below)"
 
 
 def _headers(headers: set[tuple[str, str]]) -> str:
