@@ -130,5 +130,5 @@ def _greeters_pair() -> Pair:
 async def _compare(pair: Pair, corpus: Corpus, *, in_process: bool) -> Comparison:
     if in_process:
         return await compare_in_process(corpus, pair.flask_app(), pair.quart_app(), pair.in_process_names)
-    with all_running(pair.flask_server(), pair.quart_server()) as (twin, quart):
+    with all_running(pair.flask_server(), pair.quart_server(), every_warning=True) as (twin, quart):
         return await compare_over_http(corpus, twin, quart)
