@@ -23,6 +23,7 @@ from hypercorn.config import Config
 
 from greeter.server.limits import allow_many_connections
 from greeter.server.reloader import POLL_SECONDS, Watcher, describe_change, served_sources
+from greeter.server.stop_at_once import wait_for_workers
 from greeter.server.worker import READY, REPLACE, STOP, serve_worker
 from greeter.shared.stop_request import STOP_SIGNALS, StopRequest
 
@@ -87,6 +88,7 @@ class StopSignals:
 
     def __init__(self) -> None:
         self.requested = StopRequest.requested
+        self.heard: list[int] = [signal.SIGINT] if StopRequest.requested else []  # a second one: stop at once
         self.wakeup, self._writer = socket.socketpair()  # readable once a signal came
         self._writer.setblocking(False)
         for signal_number in STOP_SIGNALS:
@@ -94,6 +96,7 @@ class StopSignals:
 
     def _remember(self, signal_number: int, frame: object) -> None:
         self.requested = True
+        self.heard.append(signal_number)
         with suppress(OSError):  # a wake-up byte is there already
             self._writer.send(b"!")
 
@@ -147,7 +150,7 @@ class Supervisor:
                 # a change while a reload is still starting: that reload's workers may have the old code
                 self._send_away(self.starting, STOP)
                 self.starting = self._start_workers()
-        return self._stop_all()
+        return self._stop_all(stop)
 
     def _start_workers(self) -> list[Worker]:
         return [self._start(number) for number in range(1, self.config.workers + 1)]
@@ -202,15 +205,15 @@ class Supervisor:
             worker.orders.close()
             self.leaving.remove(worker)
 
-    def _stop_all(self) -> int:
-        """Stop every worker gracefully; the exit status of the worker that failed first, else 0."""
+    def _stop_all(self, stop: StopSignals) -> int:
+        """Stop every worker gracefully (a second stop: at once, 128 + its signal); the exit status of the worker
+        that failed first, else 0."""
         last = ([self.failed] if self.failed else []) + self.serving
         self._send_away(self.serving + self.starting, STOP)
-        for worker in self.leaving:
-            worker.process.join(timeout=max(0.0, (worker.leave_by or 0.0) - time.monotonic()))
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
+        leaving = [(worker.process, worker.leave_by or 0.0) for worker in self.leaving]
+        at_once = wait_for_workers(leaving, stop.wakeup, stop.heard)
         self.sock.close()
+        if at_once is not None:
+            return 128 + at_once
         failures = [worker.process.exitcode for worker in last if worker.process.exitcode]
         return failures[0] if failures else 0

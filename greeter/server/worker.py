@@ -15,6 +15,7 @@ from setproctitle import setproctitle
 from greeter import create_app
 from greeter.process import begin_shutdown
 from greeter.server.start_failure import say_start_failure
+from greeter.server.watchdog import Watchdog
 from greeter.shared.paths import PACKAGE_DIR
 from greeter.shared.stop_request import STOP_SIGNALS, StopRequest
 
@@ -61,11 +62,19 @@ async def _serve(config: Config, orders: Connection | None) -> None:
     stop = asyncio.Event()
     replaced = False
     loop = asyncio.get_running_loop()
+    # names a view that holds the loop, and ends a stop that the held loop cannot (greeter/server/watchdog.py)
+    watchdog = Watchdog(
+        app.config["BLOCKED_LOOP_SECONDS"],
+        config.graceful_timeout,
+        orders_fd=None if orders is None else orders.fileno(),
+    )
     if orders is None:
         for signal_number in STOP_SIGNALS:
             loop.add_signal_handler(signal_number, stop.set)
+        watchdog.hear_stop_signals(STOP_SIGNALS)
         if StopRequest.requested:  # asked for before the loop's own handlers took over: kept, not lost
             stop.set()
+            watchdog.stop_asked()
     else:
 
         def obey() -> None:
@@ -73,6 +82,7 @@ async def _serve(config: Config, orders: Connection | None) -> None:
             with suppress(EOFError):  # the supervisor is gone: stop rather than serve on unsupervised
                 replaced = orders.recv() == REPLACE
             loop.remove_reader(orders.fileno())
+            watchdog.stop_asked()
             stop.set()
 
         loop.add_reader(orders.fileno(), obey)
@@ -83,4 +93,8 @@ async def _serve(config: Config, orders: Connection | None) -> None:
         # streams first: Hypercorn then waits for open connections, and a stream would hold one open
         begin_shutdown(app, config.graceful_timeout, replaced=replaced)
 
-    await serve(app, config, shutdown_trigger=shutdown_trigger)
+    watchdog.start(loop)
+    try:
+        await serve(app, config, shutdown_trigger=shutdown_trigger)
+    finally:
+        watchdog.serving_ended()
