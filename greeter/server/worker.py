@@ -14,6 +14,7 @@ from setproctitle import setproctitle
 
 from greeter import create_app
 from greeter.process import begin_shutdown
+from greeter.server.out_of_files import OutOfFiles
 from greeter.server.start_failure import say_start_failure
 from greeter.server.watchdog import Watchdog
 from greeter.shared.paths import PACKAGE_DIR
@@ -94,6 +95,7 @@ async def _serve(config: Config, orders: Connection | None) -> None:
         begin_shutdown(app, config.graceful_timeout, replaced=replaced)
 
     watchdog.start(loop)
+    OutOfFiles().install(loop)  # one line when no connection can be accepted (greeter/server/out_of_files.py)
     try:
         await serve(app, config, shutdown_trigger=shutdown_trigger)
     finally:
