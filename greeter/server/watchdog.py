@@ -128,8 +128,8 @@ def at_once_line(request: str | None, where: Where | None, in_flight: list[str])
     if request is not None:  # the one holding the loop
         return f"greeter: stopped at once; {request} was still running{_at(where)}."
     if in_flight:  # waiting, each on its await
-        more = f" and {len(in_flight) - 1} more" if len(in_flight) > 1 else ""
-        return f"greeter: stopped at once; {in_flight[0]}{more} was still in flight."
+        more = f" and {len(in_flight) - 1} more were" if len(in_flight) > 1 else " was"
+        return f"greeter: stopped at once; {in_flight[0]}{more} still in flight."
     return "greeter: stopped at once."
 
 
@@ -243,7 +243,7 @@ class Watchdog:
         if self.at_once_signal is not None:
             exit_now(at_once_line(request, where, list(RUNNING.values())), 128 + self.at_once_signal)
         if self.reported is not None and not held:
-            self.say(turns_again_line(self.last_beat - self.reported_beat - INTERVAL, self.reported))
+            self.say(turns_again_line(self.last_beat - self.reported_beat - INTERVAL / 2, self.reported))
             self.reported = None
         if self.stop_asked_at is not None:
             if held and now >= self.stop_asked_at + self.grace:
