@@ -8,7 +8,6 @@ ends with views that never give the loop a turn: greeter itself has none, as any
 from __future__ import annotations
 
 import re
-import shutil
 import signal
 import sys
 import threading
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import GREETER_READY, REPO_ROOT, UNIX_SOCKET_READY, Server, StartServer, scaled
+from conftest import GREETER_READY, REPO_ROOT, UNIX_SOCKET_READY, Server, StartServer, copy_of_the_package, scaled
 
 from greeter.server.watchdog import Where, async_way, at_once_line, blocked_line
 
@@ -53,16 +52,7 @@ MODES = {
 @pytest.fixture
 def student(tmp_path: Path) -> Path:
     """A student's copy of greeter with blocking views, served from its own folder."""
-    checkout = tmp_path / "checkout"
-    for name in ("greeter", "templates"):
-        shutil.copytree(REPO_ROOT / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
-    config = (REPO_ROOT / "hypercorn.toml").read_text()
-    (checkout / "hypercorn.toml").write_text(
-        re.sub(r"(?m)^graceful_timeout = .*$", f"graceful_timeout = {GRACE}", config)
-    )
-    with (checkout / "greeter" / "views.py").open("a") as views:
-        views.write(BLOCKING_VIEWS)
-    return checkout
+    return copy_of_the_package(tmp_path, BLOCKING_VIEWS, graceful_timeout=GRACE)
 
 
 def line_of(checkout: Path, code: str) -> int:

@@ -23,8 +23,10 @@ from hypercorn.config import Config
 
 from greeter.server.limits import allow_many_connections
 from greeter.server.reloader import POLL_SECONDS, Watcher, describe_change, served_sources
+from greeter.server.run_ledger import RunLedger, say_in_serving_log
 from greeter.server.stop_at_once import wait_for_workers
 from greeter.server.worker import READY, REPLACE, STOP, serve_worker
+from greeter.shared.run_facts import RunFacts
 from greeter.shared.stop_request import STOP_SIGNALS, StopRequest
 
 STOP_MARGIN_SECONDS = 5.0  # past the graceful timeout, before a stuck worker is killed
@@ -67,6 +69,7 @@ class Worker:
     orders: Connection
     ready: bool = False
     leave_by: float | None = None  # once told to stop: when it is killed if still running
+    run: RunFacts | None = None  # its part of the run: why it is new, its count of requests
 
     def tell(self, order: str, grace: float) -> None:
         """Tell it to stop (or that it is replaced), once; it then has `grace` seconds to exit."""
@@ -127,6 +130,7 @@ class Supervisor:
         # worker imports the code as it is on disk now, and starts in a fraction of the time of a fresh Python
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(PRELOADED)
+        self.ledger = RunLedger(self.context)  # the run's requests, summed over every worker, and why each is new
         self.grace = config.graceful_timeout + STOP_MARGIN_SECONDS
         self.serving: list[Worker] = []
         self.starting: list[Worker] = []  # until every one of them has built the app
@@ -161,13 +165,13 @@ class Supervisor:
         process = self.context.Process(
             target=serve_worker,
             args=(self.config, self.sock, theirs),
-            kwargs={"title": title},
+            kwargs={"title": title, "run": (run := self.ledger.facts_for(number))},
             name=title,
         )
         with stop_signals_ignored_by_children():
             process.start()
         theirs.close()  # the worker has its own copy; so a dead worker is an end of file here
-        return Worker(number, process, ours)
+        return Worker(number, process, ours, run=run)
 
     def _switch_when_ready(self) -> None:
         """Once all the new workers have built the app, the old ones go; if one of them died, they all go."""
@@ -203,6 +207,7 @@ class Supervisor:
                 worker.process.kill()
             worker.process.join()
             worker.orders.close()
+            self.ledger.gone(worker.run)
             self.leaving.remove(worker)
 
     def _stop_all(self, stop: StopSignals) -> int:
@@ -213,6 +218,9 @@ class Supervisor:
         leaving = [(worker.process, worker.leave_by or 0.0) for worker in self.leaving]
         at_once = wait_for_workers(leaving, stop.wakeup, stop.heard)
         self.sock.close()
+        for worker in self.leaving:
+            self.ledger.gone(worker.run)
+        say_in_serving_log(self.ledger.stop_line())  # the whole run's, where each worker would say only its own
         if at_once is not None:
             return 128 + at_once
         failures = [worker.process.exitcode for worker in last if worker.process.exitcode]

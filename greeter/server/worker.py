@@ -13,11 +13,12 @@ from hypercorn.config import Config
 from setproctitle import setproctitle
 
 from greeter import create_app
-from greeter.process import begin_shutdown
+from greeter.process import begin_shutdown, process_of
 from greeter.server.out_of_files import OutOfFiles
 from greeter.server.start_failure import say_start_failure
 from greeter.server.watchdog import Watchdog
 from greeter.shared.paths import PACKAGE_DIR
+from greeter.shared.run_facts import RunFacts
 from greeter.shared.stop_request import STOP_SIGNALS, StopRequest
 
 # what a worker and its supervisor say on the pipe between them
@@ -30,11 +31,13 @@ def serve_worker(
     orders: Connection | None = None,
     *,
     title: str | None = None,
+    run: RunFacts | None = None,
 ) -> None:
     """One worker: the app on Hypercorn, on the socket, until a stop signal or, under a supervisor, its orders.
 
     orders: the supervisor's end of a pipe, in a worker process; None when this process serves on its own.
     title: the name `ps` shows for a worker process.
+    run: its part of the whole run, from its supervisor (greeter/shared/run_facts.py), for /process/.
     """
     if title is not None:
         setproctitle(title)
@@ -42,7 +45,7 @@ def serve_worker(
     config.bind = [f"fd://{sock.detach()}"]
     config.workers = 1  # this process is one of them: Hypercorn's serve warns of any other count, in every worker
     with asyncio.Runner(loop_factory=event_loop_factory(config.worker_class)) as runner:
-        runner.run(_serve(config, orders))
+        runner.run(_serve(config, orders, run))
 
 
 def event_loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -54,12 +57,13 @@ def event_loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventL
     return None
 
 
-async def _serve(config: Config, orders: Connection | None) -> None:
+async def _serve(config: Config, orders: Connection | None, run: RunFacts | None) -> None:
     try:
         app = create_app()  # a new app rather than greeter.app: it reads the GREETER_* environment set since import
     except Exception as error:  # the code does not start: the student's error, not multiprocessing's frames
         say_start_failure(error, PACKAGE_DIR)
         raise SystemExit(1) from None
+    process_of(app).state.run = run  # /process/ says which worker this is and why it is new, and counts into it
     stop = asyncio.Event()
     replaced = False
     loop = asyncio.get_running_loop()
