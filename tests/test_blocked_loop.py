@@ -46,6 +46,7 @@ MODES = {
     "debug": ["--debug"],
     "workers": ["--workers", "2"],
     "socket": ["--socket"],
+    "asyncio": [],  # plain, on the standard library's event loop rather than the shipped uvloop
 }
 
 
@@ -62,6 +63,9 @@ def line_of(checkout: Path, code: str) -> int:
 
 def serve(start_server: StartServer, checkout: Path, mode: str, env: dict[str, str] | None = None) -> Server:
     args = [*MODES[mode], str(checkout / "greeter.sock")] if mode == "socket" else ["0", *MODES[mode]]
+    if mode == "asyncio":
+        config = checkout / "hypercorn.toml"
+        config.write_text(re.sub(r'(?m)^worker_class = ".*"$', 'worker_class = "asyncio"', config.read_text()))
     argv = [sys.executable, "-m", "greeter", *args]
     ready = UNIX_SOCKET_READY if mode == "socket" else GREETER_READY
     return start_server(argv, ready, env={"PYTHONPATH": str(checkout), **(env or {})}, cwd=checkout)
@@ -132,7 +136,7 @@ def test_zero_turns_the_line_off(start_server: StartServer, student: Path) -> No
     assert "blocked" not in server.output()
 
 
-@pytest.mark.parametrize("mode", ["plain", "reload", "socket"])
+@pytest.mark.parametrize("mode", ["plain", "reload", "socket", "asyncio"])
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl+C"])
 def test_a_stop_ends_a_view_that_never_yields(
     start_server: StartServer, student: Path, mode: str, signal_number: int
