@@ -7,6 +7,7 @@ ends with views that never give the loop a turn: greeter itself has none, as any
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import sys
@@ -19,7 +20,7 @@ import httpx
 import pytest
 from conftest import GREETER_READY, REPO_ROOT, UNIX_SOCKET_READY, Server, StartServer, copy_of_the_package, scaled
 
-from greeter.server.watchdog import Where, async_way, at_once_line, blocked_line
+from greeter.server.watchdog import Watchdog, Where, async_way, at_once_line, blocked_line
 
 GRACE = 2.0  # the copy's graceful_timeout: the shipped 5 s would only make the tests longer
 SLACK = scaled(1.0)  # a loaded machine's delay in signalling and reaping, past the promised second
@@ -190,3 +191,22 @@ def test_the_lines_without_a_request() -> None:
     assert at_once_line(None, None, ["GET /wait/10", "GET /wait/9"]) == (
         "greeter: stopped at once; GET /wait/10 and 1 more were still in flight."
     )
+
+
+def test_a_threshold_below_the_watchdogs_own_look_says_one_line_and_one_when_it_turns() -> None:
+    # in this process, the loop held on purpose: a low threshold must not take a slow look for a turn
+    said: list[str] = []
+
+    async def main() -> None:
+        watchdog = Watchdog(0.1, GRACE, say=said.append)
+        watchdog.start(asyncio.get_running_loop())
+        await asyncio.sleep(0.3)
+        time.sleep(2)  # the mistake
+        await asyncio.sleep(0.5)
+        watchdog.serving_ended()
+
+    asyncio.run(main())
+    assert len(said) == 2, said
+    assert said[0].startswith("greeter: the event loop has been blocked for "), said
+    assert " in test_a_threshold_below" in said[0] and "`time.sleep(2)`" in said[0], said
+    assert said[1].startswith("greeter: the event loop turns again after "), said

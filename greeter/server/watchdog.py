@@ -242,7 +242,7 @@ class Watchdog:
             self.stop_asked()  # the supervisor said stop, or that this worker is replaced; the loop cannot read it
         if self.at_once_signal is not None:
             exit_now(at_once_line(request, where, list(RUNNING.values())), 128 + self.at_once_signal)
-        if self.reported is not None and not held:
+        if self.reported is not None and self.last_beat != self.reported_beat:  # a heartbeat since: it turned
             self.say(turns_again_line(self.last_beat - self.reported_beat - INTERVAL / 2, self.reported))
             self.reported = None
         if self.stop_asked_at is not None:
