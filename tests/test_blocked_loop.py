@@ -21,6 +21,7 @@ import pytest
 from conftest import GREETER_READY, REPO_ROOT, UNIX_SOCKET_READY, Server, StartServer, copy_of_the_package, scaled
 
 from greeter.server.watchdog import Watchdog, Where, async_way, at_once_line, blocked_line
+from greeter.shared.running_requests import printable
 
 GRACE = 2.0  # the copy's graceful_timeout: the shipped 5 s would only make the tests longer
 SLACK = scaled(1.0)  # a loaded machine's delay in signalling and reaping, past the promised second
@@ -210,3 +211,8 @@ def test_a_threshold_below_the_watchdogs_own_look_says_one_line_and_one_when_it_
     assert said[0].startswith("greeter: the event loop has been blocked for "), said
     assert " in test_a_threshold_below" in said[0] and "`time.sleep(2)`" in said[0], said
     assert said[1].startswith("greeter: the event loop turns again after "), said
+
+
+def test_a_path_cannot_colour_or_break_the_log() -> None:
+    assert printable("GET /a\x1b[31mred\n") == "GET /a\\x1b[31mred\\n"
+    assert printable("GET /" + "a" * 200).endswith("...") and len(printable("GET /" + "a" * 200)) == 120

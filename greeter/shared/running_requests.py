@@ -13,5 +13,7 @@ RUNNING: dict[object, str] = {}
 
 def printable(text: str, limit: int = 120) -> str:
     """A method and path as a terminal line may show them: no control characters, not too long."""
+    if len(text) <= limit and text.isprintable():  # nearly every request: one C call, at each request
+        return text
     shown = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
     return shown if len(shown) <= limit else shown[: limit - 3] + "..."
