@@ -23,7 +23,10 @@ from hypercorn.config import Config
 
 from greeter.server.limits import allow_many_connections
 from greeter.server.reloader import POLL_SECONDS, Watcher, describe_change, served_sources
+from greeter.server.run_ledger import RunLedger, say_in_serving_log
+from greeter.server.stop_at_once import wait_for_workers
 from greeter.server.worker import READY, REPLACE, STOP, serve_worker
+from greeter.shared.run_facts import RunFacts
 from greeter.shared.stop_request import STOP_SIGNALS, StopRequest
 
 STOP_MARGIN_SECONDS = 5.0  # past the graceful timeout, before a stuck worker is killed
@@ -66,6 +69,7 @@ class Worker:
     orders: Connection
     ready: bool = False
     leave_by: float | None = None  # once told to stop: when it is killed if still running
+    run: RunFacts | None = None  # its part of the run: why it is new, its count of requests
 
     def tell(self, order: str, grace: float) -> None:
         """Tell it to stop (or that it is replaced), once; it then has `grace` seconds to exit."""
@@ -87,6 +91,7 @@ class StopSignals:
 
     def __init__(self) -> None:
         self.requested = StopRequest.requested
+        self.heard: list[int] = [signal.SIGINT] if StopRequest.requested else []  # a second one: stop at once
         self.wakeup, self._writer = socket.socketpair()  # readable once a signal came
         self._writer.setblocking(False)
         for signal_number in STOP_SIGNALS:
@@ -94,6 +99,7 @@ class StopSignals:
 
     def _remember(self, signal_number: int, frame: object) -> None:
         self.requested = True
+        self.heard.append(signal_number)
         with suppress(OSError):  # a wake-up byte is there already
             self._writer.send(b"!")
 
@@ -124,6 +130,7 @@ class Supervisor:
         # worker imports the code as it is on disk now, and starts in a fraction of the time of a fresh Python
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(PRELOADED)
+        self.ledger = RunLedger(self.context)  # the run's requests, summed over every worker, and why each is new
         self.grace = config.graceful_timeout + STOP_MARGIN_SECONDS
         self.serving: list[Worker] = []
         self.starting: list[Worker] = []  # until every one of them has built the app
@@ -147,7 +154,7 @@ class Supervisor:
                 # a change while a reload is still starting: that reload's workers may have the old code
                 self._send_away(self.starting, STOP)
                 self.starting = self._start_workers()
-        return self._stop_all()
+        return self._stop_all(stop)
 
     def _start_workers(self) -> list[Worker]:
         return [self._start(number) for number in range(1, self.config.workers + 1)]
@@ -158,13 +165,13 @@ class Supervisor:
         process = self.context.Process(
             target=serve_worker,
             args=(self.config, self.sock, theirs),
-            kwargs={"title": title},
+            kwargs={"title": title, "run": (run := self.ledger.facts_for(number))},
             name=title,
         )
         with stop_signals_ignored_by_children():
             process.start()
         theirs.close()  # the worker has its own copy; so a dead worker is an end of file here
-        return Worker(number, process, ours)
+        return Worker(number, process, ours, run=run)
 
     def _switch_when_ready(self) -> None:
         """Once all the new workers have built the app, the old ones go; if one of them died, they all go."""
@@ -200,17 +207,21 @@ class Supervisor:
                 worker.process.kill()
             worker.process.join()
             worker.orders.close()
+            self.ledger.gone(worker.run)
             self.leaving.remove(worker)
 
-    def _stop_all(self) -> int:
-        """Stop every worker gracefully; the exit status of the worker that failed first, else 0."""
+    def _stop_all(self, stop: StopSignals) -> int:
+        """Stop every worker gracefully (a second stop: at once, 128 + its signal); the exit status of the worker
+        that failed first, else 0."""
         last = ([self.failed] if self.failed else []) + self.serving
         self._send_away(self.serving + self.starting, STOP)
-        for worker in self.leaving:
-            worker.process.join(timeout=max(0.0, (worker.leave_by or 0.0) - time.monotonic()))
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
+        leaving = [(worker.process, worker.leave_by or 0.0) for worker in self.leaving]
+        at_once = wait_for_workers(leaving, stop.wakeup, stop.heard)
         self.sock.close()
+        for worker in self.leaving:
+            self.ledger.gone(worker.run)
+        say_in_serving_log(self.ledger.stop_line())  # the whole run's, where each worker would say only its own
+        if at_once is not None:
+            return 128 + at_once
         failures = [worker.process.exitcode for worker in last if worker.process.exitcode]
         return failures[0] if failures else 0

@@ -13,9 +13,12 @@ from hypercorn.config import Config
 from setproctitle import setproctitle
 
 from greeter import create_app
-from greeter.process import begin_shutdown
+from greeter.process import begin_shutdown, process_of
+from greeter.server.out_of_files import OutOfFiles
 from greeter.server.start_failure import say_start_failure
+from greeter.server.watchdog import Watchdog
 from greeter.shared.paths import PACKAGE_DIR
+from greeter.shared.run_facts import RunFacts
 from greeter.shared.stop_request import STOP_SIGNALS, StopRequest
 
 # what a worker and its supervisor say on the pipe between them
@@ -28,11 +31,13 @@ def serve_worker(
     orders: Connection | None = None,
     *,
     title: str | None = None,
+    run: RunFacts | None = None,
 ) -> None:
     """One worker: the app on Hypercorn, on the socket, until a stop signal or, under a supervisor, its orders.
 
     orders: the supervisor's end of a pipe, in a worker process; None when this process serves on its own.
     title: the name `ps` shows for a worker process.
+    run: its part of the whole run, from its supervisor (greeter/shared/run_facts.py), for /process/.
     """
     if title is not None:
         setproctitle(title)
@@ -40,7 +45,7 @@ def serve_worker(
     config.bind = [f"fd://{sock.detach()}"]
     config.workers = 1  # this process is one of them: Hypercorn's serve warns of any other count, in every worker
     with asyncio.Runner(loop_factory=event_loop_factory(config.worker_class)) as runner:
-        runner.run(_serve(config, orders))
+        runner.run(_serve(config, orders, run))
 
 
 def event_loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -52,20 +57,29 @@ def event_loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventL
     return None
 
 
-async def _serve(config: Config, orders: Connection | None) -> None:
+async def _serve(config: Config, orders: Connection | None, run: RunFacts | None) -> None:
     try:
         app = create_app()  # a new app rather than greeter.app: it reads the GREETER_* environment set since import
     except Exception as error:  # the code does not start: the student's error, not multiprocessing's frames
         say_start_failure(error, PACKAGE_DIR)
         raise SystemExit(1) from None
+    process_of(app).state.run = run  # /process/ says which worker this is and why it is new, and counts into it
     stop = asyncio.Event()
     replaced = False
     loop = asyncio.get_running_loop()
+    # names a view that holds the loop, and ends a stop that the held loop cannot (greeter/server/watchdog.py)
+    watchdog = Watchdog(
+        app.config["BLOCKED_LOOP_SECONDS"],
+        config.graceful_timeout,
+        orders_fd=None if orders is None else orders.fileno(),
+    )
     if orders is None:
         for signal_number in STOP_SIGNALS:
             loop.add_signal_handler(signal_number, stop.set)
+        watchdog.hear_stop_signals(STOP_SIGNALS)
         if StopRequest.requested:  # asked for before the loop's own handlers took over: kept, not lost
             stop.set()
+            watchdog.stop_asked()
     else:
 
         def obey() -> None:
@@ -73,6 +87,7 @@ async def _serve(config: Config, orders: Connection | None) -> None:
             with suppress(EOFError):  # the supervisor is gone: stop rather than serve on unsupervised
                 replaced = orders.recv() == REPLACE
             loop.remove_reader(orders.fileno())
+            watchdog.stop_asked()
             stop.set()
 
         loop.add_reader(orders.fileno(), obey)
@@ -83,4 +98,9 @@ async def _serve(config: Config, orders: Connection | None) -> None:
         # streams first: Hypercorn then waits for open connections, and a stream would hold one open
         begin_shutdown(app, config.graceful_timeout, replaced=replaced)
 
-    await serve(app, config, shutdown_trigger=shutdown_trigger)
+    watchdog.start(loop)
+    OutOfFiles().install(loop)  # one line when no connection can be accepted (greeter/server/out_of_files.py)
+    try:
+        await serve(app, config, shutdown_trigger=shutdown_trigger)
+    finally:
+        watchdog.serving_ended()

@@ -1,0 +1,45 @@
+"""The supervisor's wait for its workers to stop, and a second Ctrl+C or SIGTERM meanwhile: stop at once.
+
+Each worker's watchdog (greeter/server/watchdog.py) ends it at its graceful timeout if a view holds its event loop;
+on a second stop it is told AT_ONCE_SIGNAL, says which request was still running and where, and ends at once
+(workers ignore Ctrl+C themselves: only the supervisor decides when they stop). One that does not is killed."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from contextlib import suppress
+from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
+
+from greeter.server.watchdog import AT_ONCE_SIGNAL, HARD_EXIT_MARGIN
+
+
+def wait_for_workers(leaving: list[tuple[BaseProcess, float]], wakeup: socket.socket, stops: list[int]) -> int | None:
+    """Wait until each (process, killed at) has exited; None, or the signal of a second stop that ended them.
+
+    wakeup: readable when a stop signal came; stops: the signals heard so far, the first being the one that
+    began this stop."""
+    wakeup.setblocking(False)
+    heard = len(stops)
+    at_once: int | None = None
+    while alive := [(process, deadline) for process, deadline in leaving if process.is_alive()]:
+        now = time.monotonic()
+        if at_once is None and len(stops) > heard:
+            at_once = stops[-1]
+            for process, _ in alive:
+                with suppress(ProcessLookupError):
+                    os.kill(process.pid or 0, AT_ONCE_SIGNAL)  # alive, so not reaped: the pid is still its own
+            leaving = [(process, min(deadline, now + HARD_EXIT_MARGIN)) for process, deadline in leaving]
+            continue
+        for process, deadline in alive:
+            if now >= deadline:
+                process.kill()
+        with suppress(OSError):  # the wake-up bytes read, so the next stop wakes this wait again
+            wakeup.recv(64)
+        soonest = min(deadline for _, deadline in alive)
+        wait([wakeup, *(process.sentinel for process, _ in alive)], timeout=max(0.05, soonest - now))
+    for process, _ in leaving:
+        process.join()
+    return at_once
