@@ -5,13 +5,14 @@ the page quotes, and the mistakes the page breaks it with say what the page says
 from __future__ import annotations
 
 import json
+import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from as_cloned import copy_as_cloned
 from conftest import DOCS, REPO_ROOT, command_path, scaled
 
 STUDENTS = DOCS / "students.md"
@@ -68,14 +69,15 @@ def quoted(text: str) -> list[str]:
     return [line for block in blocks for line in block.splitlines() if text in line]
 
 
+# what the copy needs: the app, its templates, and the test the page runs with the student's
+COPIED = ["greeter", "templates", "pyproject.toml", "hypercorn.toml", "tests/conftest.py", "tests/test_flask_twin.py"]
+
+
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
+    """greeter as the student cloned it: not the checkout as it is, which may hold the student's page already."""
     checkout = tmp_path / "greeter"
-    shutil.copytree(REPO_ROOT / "greeter", checkout / "greeter", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO_ROOT / "templates", checkout / "templates")
-    (checkout / "tests").mkdir()
-    for name in ("pyproject.toml", "hypercorn.toml", "tests/conftest.py", "tests/test_flask_twin.py"):
-        shutil.copy(REPO_ROOT / name, checkout / name)
+    print(f"the copy: {copy_as_cloned(REPO_ROOT, checkout, COPIED)}")
     return checkout
 
 
@@ -124,3 +126,71 @@ def test_the_page_is_added_as_the_students_page_says(copy: Path) -> None:
     python_said = [line.replace(str(copy), "/home/kim/greeter") for line in said["syntax_error"]]
     assert all(line in quoted(line.strip()) for line in python_said), python_said
     assert f'(style="color: red", line {said["style_line"]})' in quoted("has a style attribute")[0]
+
+
+# the tests that add views of their own to greeter's apps, and the one above, which applies the page to a copy
+ADDING_VIEWS = [
+    "tests/test_debug_page.py",
+    "tests/test_security_browser.py::test_the_debug_page_is_styled_with_zero_violations",
+    "tests/test_cookie_path.py",
+    "tests/test_security_headers.py",
+    "tests/test_students_day.py::test_the_page_is_added_as_the_students_page_says",
+]
+# pages a student may add besides the page's, by the commonest names (a test's view at one of them would lose it)
+OTHER_PAGES = ["/page/", "/form/", "/hi/<name>", "/remember/", "/plain/", "/broken", "/nope", "/spin/"]
+GIT_AS = ["-c", "user.name=Kim", "-c", "user.email=kim@example.invalid"]
+
+
+def other_page(path: str, sync: bool) -> str:
+    name = re.sub(r"\W+", "_", path.split("<")[0]).strip("_")
+    parameters = "name: str" if "<name>" in path else ""
+    return f'@bp.route("{path}")\n{"" if sync else "async "}def {name}({parameters}) -> str:\n    return "{name}"\n'
+
+
+def git(folder: Path, *args: str) -> None:
+    subprocess.run(["git", *GIT_AS, *args], cwd=folder, check=True, capture_output=True, timeout=RUN_TIMEOUT)
+
+
+@pytest.mark.timeout(RUN_TIMEOUT * 2)
+def test_greeters_own_tests_pass_in_a_checkout_that_followed_the_page(tmp_path: Path) -> None:
+    # the course's repository, and a student's clone of it where the page was done as written and committed,
+    # then other pages added in both apps and left uncommitted
+    course = tmp_path / "course"
+    copy_as_cloned(REPO_ROOT, course, ["greeter", "templates", "tests", "docs", "pyproject.toml", "hypercorn.toml"])
+    git(course, "init", "-q", "-b", "main")
+    git(course, "add", "-A")
+    git(course, "commit", "-q", "-m", "greeter as the course gives it")
+    git(tmp_path, "clone", "-q", str(course), "student")
+    student = tmp_path / "student"
+    (_, template), (_, sync_view), (_, async_view), (_, test) = code_blocks("Add a page")
+    (student / "templates" / "bye.html").write_text(template)
+    append(student / "greeter" / "flask_twin" / "views.py", sync_view)
+    append(student / "greeter" / "views.py", async_view)
+    (student / "tests" / "test_bye.py").write_text(test)
+    base = student / "templates" / "base.html"
+    base.write_text(
+        base.read_text().replace(
+            "    h1 { color: purple; }\n", "    h1 { color: purple; }\n    .soon { color: red; }\n"
+        )
+    )
+    git(student, "add", "-A")
+    git(student, "commit", "-q", "-m", "a page /bye/<name>")
+    for views, sync in (("greeter/flask_twin/views.py", True), ("greeter/views.py", False)):
+        for path in OTHER_PAGES:
+            append(student / views, other_page(path, sync))
+
+    # run there with the student's greeter: `python -m` imports it first, the servers the tests start too
+    env = {**os.environ, "PYTHONPATH": str(student)}
+    pytest_run = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"]
+    done = subprocess.run(
+        [*pytest_run, "tests/test_bye.py", *ADDING_VIEWS],
+        cwd=student,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert " passed" in done.stdout and "skipped" not in done.stdout, done.stdout
