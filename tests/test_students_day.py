@@ -194,3 +194,36 @@ def test_greeters_own_tests_pass_in_a_checkout_that_followed_the_page(tmp_path: 
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert " passed" in done.stdout and "skipped" not in done.stdout, done.stdout
+
+
+def test_the_page_installs_pytest_before_it_first_runs_it() -> None:
+    # every command the page has the student type, in order: its shell blocks, and the `$ ` lines it quotes
+    blocks = re.findall(r"```(sh|text)\n(.*?)```", STUDENTS.read_text(), re.DOTALL)
+    typed = [
+        line.removeprefix("$ ")
+        for kind, block in blocks
+        for line in block.splitlines()
+        if kind == "sh" or line.startswith("$ ")
+    ]
+    first_pytest = next(index for index, line in enumerate(typed) if "-m pytest" in line)
+    installs = [index for index, line in enumerate(typed) if "pip install -e '.[test]'" in line]
+    assert installs and installs[0] < first_pytest, typed[: first_pytest + 1]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to make a repository another account owns")
+def test_the_page_says_what_to_run_when_git_finds_the_clone_dubious(tmp_path: Path) -> None:
+    # a checkout of another account's, cloned: git's own words, and the one line it says to run, on the page
+    theirs = tmp_path / "theirs"
+    git(tmp_path, "init", "-q", str(theirs))
+    subprocess.run(["chown", "-R", "65534:65534", str(theirs)], check=True, timeout=RUN_TIMEOUT)
+    cloned = subprocess.run(
+        ["git", "clone", str(theirs), str(tmp_path / "mine")], capture_output=True, text=True, timeout=RUN_TIMEOUT
+    )
+    assert cloned.returncode != 0
+    said = [line.strip().replace(str(theirs), "/opt/greeter") for line in cloned.stderr.splitlines()]
+    page = STUDENTS.read_text()
+    assert "fatal: detected dubious ownership in repository at '/opt/greeter/.git'" in said
+    assert "git config --global --add safe.directory /opt/greeter/.git" in said
+    for line in ("fatal: detected dubious ownership", "git config --global --add safe.directory"):
+        assert next(text for text in said if line in text) in page, line
+    assert "production.md#" in page.split("dubious ownership", 1)[1].split("\n\n", 1)[0]  # the admin's recipe
