@@ -148,6 +148,15 @@ async def test_the_students_frames_come_first_and_the_libraries_folded(debug_app
     assert '<details class="library" open>' not in html  # folded: the student has a frame to read first
 
 
+async def test_greeters_own_frames_are_its_machinery_not_the_students_code(debug_app: Quart) -> None:
+    # a missing template passes through greeter's template loader: "greeter" among the libraries would read as the
+    # student's greeter/views.py, which is theirs
+    _, html, _ = await get_page(debug_app, PREFIX + "/page/")
+    folded = re.search(r"frames outside your code\n<small>\((.*?); most recent call first\)</small>", html)
+    assert folded is not None, html
+    assert folded[1].split(", ") == ["flask", "greeter&#39;s machinery", "jinja2", "quart"]
+
+
 async def test_the_request_is_shown(debug_app: Quart) -> None:
     _, html, _ = await get_page(debug_app, PREFIX + "/form/?step=2", method="POST", form={"who": "Ann"})
     for name, value in (

@@ -239,3 +239,12 @@ def test_the_page_says_what_to_run_when_git_finds_the_clone_dubious(tmp_path: Pa
     for line in ("fatal: detected dubious ownership", "git config --global --add safe.directory"):
         assert next(text for text in said if line in text) in page, line
     assert "production.md#" in page.split("dubious ownership", 1)[1].split("\n\n", 1)[0]  # the admin's recipe
+
+
+def test_the_settings_the_access_log_recipe_writes_are_never_committed() -> None:
+    # the student's own copy of the settings, in their checkout: git leaves it out, so `git add -A` does too
+    [recipe] = quoted("accesslog")
+    written = re.search(r">> (\S+)$", recipe)
+    assert written is not None, recipe
+    ignored = (REPO_ROOT / ".gitignore").read_text().splitlines()
+    assert f"/{written[1]}" in ignored, ignored
