@@ -128,7 +128,7 @@ def test_nothing_for_the_teacher_is_exit_status_0(start_server: StartServer, soc
     # running, stale and missing are the students' own to start: a script has nothing to act on
     quiet = socket_folders / "quiet"
     quiet.mkdir(mode=0o755)
-    folders = {name: student_socket_folder(quiet, name) for name in (ANN, OLD, DAN)}
+    folders = {name: student_socket_folder(quiet, unix_account(name)) for name in (ANN, OLD, DAN)}  # root makes them
     start_server(as_user(ANN, [command_path("greeter"), "--socket", str(folders[ANN] / "greeter.sock")]), "serving")
     bind_and_exit(OLD, folders[OLD] / "greeter.sock")
     shown = run_greeter("course", "status", str(quiet))
