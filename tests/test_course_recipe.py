@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DOCS, apache_main_config, free_port, require_tool, scaled
-from course_site import APACHE_MPM_FILE, NGINX_EVENTS, NGINX_MAIN
+from course_site import APACHE_FILE, APACHE_MPM_FILE, NGINX_EVENTS, NGINX_FILE, NGINX_MAIN
 
 PAGE = (DOCS / "production.md").read_text()
 DEBIAN_NGINX_CONF = Path("/etc/nginx/nginx.conf")
@@ -88,3 +88,29 @@ def test_the_page_gives_the_sizing_the_file_sets(setting: str) -> None:
     name, value = setting.split()
     assert re.search(rf"^\s*{name}\s+{value}$", APACHE_MPM_FILE.read_text(), re.MULTILINE), setting
     assert f"`{setting}`" in PAGE
+
+
+def shipped_page_titles() -> set[str]:
+    """The <h1> of every page the course's web servers write themselves, for the student ann."""
+    titles = set()
+    for path in (APACHE_FILE, NGINX_FILE):
+        for title in re.findall(r"<h1>(.*?)</h1>", path.read_text()):
+            titles.add(title.replace("%{reqenv:GREETER_USER}", "ann").replace("$student", "ann"))
+    return titles
+
+
+def test_the_page_names_every_page_the_web_servers_write() -> None:
+    titles = shipped_page_titles()
+    words = " ".join(PAGE.split())  # as a reader reads it, whatever the line breaks
+    assert "ann's greeter is not running, or not taking more connections" in titles  # Apache's 503 with a socket
+    for title in titles - {"Not found"}:
+        assert f"*{title}*" in words, title
+
+
+def test_every_page_tells_the_student_to_run_their_own_clones_greeter() -> None:
+    # the admin's `greeter` on the path serves the shipped code, not the student's edits (students.md)
+    for path in (APACHE_FILE, NGINX_FILE):
+        commands = re.findall(r"<code>([^<]*--socket[^<]*)</code>", path.read_text())
+        assert commands, path
+        for command in commands:
+            assert command.startswith("cd ~/greeter &amp;&amp; .venv/bin/greeter --socket "), (path, command)

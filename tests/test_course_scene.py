@@ -148,7 +148,10 @@ async def browser_like(self_signed: Certificate) -> AsyncIterator[httpx.AsyncCli
 
 # what the hung student's visitors get, by web server: refused at once when their 8 are taken, or after the timeout
 HUNG_PAGES = {
-    "apache": {503: f"{HOG}'s greeter is not taking more connections", 502: f"{HOG}'s greeter is not answering"},
+    "apache": {
+        503: f"{HOG}'s greeter is not running, or not taking more connections",
+        502: f"{HOG}'s greeter is not answering",
+    },
     "nginx": {429: f"{HOG}'s greeter has too many connections open", 504: f"{HOG}'s greeter is not answering"},
 }
 PROBES = {f"/~{ANN}/greeter/hello/": 200, f"/~{BOB}/greeter/": 200, "/no/such/page": 404}
@@ -202,6 +205,27 @@ async def test_a_hung_and_flooded_student_never_holds_up_the_others(
         assert answer["h1"] == pages[answer["status"]]
         assert answer["content_type"] == "text/html; charset=utf-8"
         assert answer["seconds"] < FLOOD_BOUND
+
+
+# a socket left by a greeter killed with SIGKILL: Apache's 503 for a refused connect is the one of a full pool
+# (mod_proxy notes neither apart), nginx's is a 502 of its own
+STALE_PAGES = {
+    "apache": f"{OLD}'s greeter is not running, or not taking more connections",
+    "nginx": f"{OLD}'s greeter is not running",
+}
+
+
+async def test_a_stale_socket_gets_a_page_that_says_what_is_true(
+    web: tuple[str, WebServer], browser_like: httpx.AsyncClient, scene: Scene
+) -> None:
+    kind, server = web
+    answer = await browser_like.get(f"{server.https}/~{OLD}/greeter/")
+    assert answer.status_code == 503, answer.text
+    assert f"<h1>{STALE_PAGES[kind]}</h1>" in answer.text
+    # what the student runs: their own clone's greeter, not the admin's on the path
+    assert f"<code>cd ~/greeter &amp;&amp; .venv/bin/greeter --socket {scene.folder}/{OLD}/greeter.sock</code>" in (
+        answer.text
+    )
 
 
 async def test_a_link_to_a_classmates_socket_is_refused(
