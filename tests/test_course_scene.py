@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -170,10 +171,20 @@ async def test_a_hung_and_flooded_student_never_holds_up_the_others(
         str(self_signed.certfile),
         stdout=asyncio.subprocess.PIPE,
     )
+    running = [flood]
     try:
         assert flood.stdout is not None
         assert await asyncio.wait_for(flood.stdout.readline(), RUN_TIMEOUT) == b"flooding\n"
         flood_done = asyncio.create_task(flood.communicate())
+        # the teacher's table while it lasts: every socket asked at once, so about its 2 s, hung student or not
+        status_started = time.monotonic()
+        teacher = await asyncio.create_subprocess_exec(
+            command_path("greeter"), "course", "status", str(scene.folder), stdout=asyncio.subprocess.PIPE
+        )
+        running.append(teacher)
+        status_done = asyncio.create_task(teacher.communicate())
+        status_ended: list[float] = []
+        status_done.add_done_callback(lambda _: status_ended.append(time.monotonic()))
         # the others' pages and the site's own, as visitors ask for them, for as long as the flood lasts
         timings: dict[str, list[float]] = {path: [] for path in PROBES}
         deadline = time.monotonic() + FLOOD_BOUND + RUN_TIMEOUT
@@ -185,10 +196,13 @@ async def test_a_hung_and_flooded_student_never_holds_up_the_others(
                 assert page.status_code == status, (path, page.text)
             await asyncio.sleep(PROBE_EVERY)
         output, _ = await asyncio.wait_for(flood_done, RUN_TIMEOUT)
+        table, _ = await asyncio.wait_for(status_done, RUN_TIMEOUT)
+        status_took = status_ended[0] - status_started
     finally:
-        if flood.returncode is None:
-            flood.kill()
-            await flood.wait()
+        for process in running:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
     answers: list[dict[str, Any]] = json.loads(output)
     print(f"\n{kind}: {FLOOD} concurrent requests to {HOG}'s greeter, hung in a view, and meanwhile:")
     for path, seconds in timings.items():
@@ -196,8 +210,11 @@ async def test_a_hung_and_flooded_student_never_holds_up_the_others(
     for answered, count in sorted(Counter(answer["status"] for answer in answers).items()):
         took = [answer["seconds"] for answer in answers if answer["status"] == answered]
         print(f"  flood: {count:3} x {answered} in {min(took):.2f}-{max(took):.2f} s")
+    print(f"  greeter course status during the flood: {status_took:.2f} s")
     for path, seconds in timings.items():
         assert len(seconds) >= 3 and max(seconds) < OUTAGE, (path, seconds)
+    assert re.search(rf"^{HOG}\s+hung\s", table.decode(), re.MULTILINE), table.decode()
+    assert status_took < FLOOD_BOUND, status_took  # an outage of the command, not a measure of its speed
     # the hung student's visitors: a clear page within a bounded time, never a wait of minutes
     pages = HUNG_PAGES[kind]
     assert {answer["status"] for answer in answers} == set(pages), Counter(answer["status"] for answer in answers)
