@@ -60,6 +60,7 @@ class WebServer:
     http: str  # http://localhost:PORT, which only redirects
     logs: Path | None = None  # Apache's ${APACHE_LOG_DIR}
     other_host_http: str = ""  # http://127.0.0.1:PORT: a name the site does not answer for
+    error_log: Path | None = None  # where the web server writes its errors (Apache's error.log, nginx's stderr)
 
 
 def shipped_with(path: Path, replacements: dict[str, str]) -> str:
@@ -114,6 +115,7 @@ Include {folder}/greeter-course.conf
         http=f"http://localhost:{http_port}",
         logs=folder / "log",
         other_host_http=f"http://127.0.0.1:{http_port}",
+        error_log=folder / "log" / "error.log",
     )
 
 
@@ -145,9 +147,10 @@ def nginx_course_site(
     (folder / "nginx.conf").write_text(
         nginx_main_config(folder, folder / "greeter-course.conf", main=NGINX_MAIN, events=NGINX_EVENTS)
     )
-    start([binary, "-c", str(folder / "nginx.conf"), "-p", str(folder)], "start worker process")
+    nginx = start([binary, "-c", str(folder / "nginx.conf"), "-p", str(folder)], "start worker process")
     return WebServer(
         https=f"https://localhost:{https_port}",
         http=f"http://localhost:{http_port}",
         other_host_http=f"http://127.0.0.1:{http_port}",
+        error_log=nginx.stderr_path,
     )

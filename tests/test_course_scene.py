@@ -155,6 +155,11 @@ HUNG_PAGES = {
     },
     "nginx": {429: f"{HOG}'s greeter has too many connections open", 504: f"{HOG}'s greeter is not answering"},
 }
+# the error log's lines for a visitor refused at once (left out), and for one not answered (kept), by web server
+FLOOD_LOG_LINES = {
+    "apache": (("AH00941", "AH00898"), "AH01102: error reading status line from remote server"),
+    "nginx": (("limiting connections by zone",), "upstream timed out"),
+}
 PROBES = {f"/~{ANN}/greeter/hello/": 200, f"/~{BOB}/greeter/": 200, "/no/such/page": 404}
 
 
@@ -162,6 +167,8 @@ async def test_a_hung_and_flooded_student_never_holds_up_the_others(
     web: tuple[str, WebServer], browser_like: httpx.AsyncClient, scene: Scene, self_signed: Certificate
 ) -> None:
     kind, server = web
+    assert server.error_log is not None
+    logged_before = len(server.error_log.read_text().splitlines())
     flood = await asyncio.create_subprocess_exec(
         sys.executable,
         str(FLOOD_SCRIPT),
@@ -218,6 +225,13 @@ async def test_a_hung_and_flooded_student_never_holds_up_the_others(
     # the hung student's visitors: a clear page within a bounded time, never a wait of minutes
     pages = HUNG_PAGES[kind]
     assert {answer["status"] for answer in answers} == set(pages), Counter(answer["status"] for answer in answers)
+    # the flood's lines in the error log: not one per refused visitor, but the timed-out ones the teacher needs
+    logged = server.error_log.read_text().splitlines()[logged_before:]
+    print(f"  {kind}'s error log: {len(logged)} lines for the flood")
+    refused, not_answered = FLOOD_LOG_LINES[kind]
+    assert not [line for line in logged if any(each in line for each in refused)], logged[:3]
+    assert any(not_answered in line for line in logged), logged[:3]
+    assert len(logged) < FLOOD // 4, logged[:3]
     for answer in answers:
         assert answer["h1"] == pages[answer["status"]]
         assert answer["content_type"] == "text/html; charset=utf-8"
