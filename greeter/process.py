@@ -119,7 +119,7 @@ def init_app(app: Quart) -> None:
         if process.ticker_task is not None:
             process.ticker_task.cancel()
         # Hypercorn's own log, so this is the serving log's last line; a reload says one line, the supervisor's
-        if not process.replaced:
+        if not process.replaced and state.run is None:  # a supervised worker's: the supervisor sums the run's
             logging.getLogger("hypercorn.error").info(state.served_line())
 
 

@@ -294,6 +294,21 @@ def spawned(argv: list[str], **popen: Any) -> Iterator[subprocess.Popen[Any]]:
             process.communicate()
 
 
+def copy_of_the_package(folder: Path, views_added: str = "", graceful_timeout: float | None = None) -> Path:
+    """A student's copy of greeter in folder/checkout (the package, the templates, hypercorn.toml), its views.py
+    ending with views_added: served by `python -m greeter` from that folder with it first on PYTHONPATH."""
+    checkout = folder / "checkout"
+    for name in ("greeter", "templates"):
+        shutil.copytree(REPO_ROOT / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
+    config = (REPO_ROOT / "hypercorn.toml").read_text()
+    if graceful_timeout is not None:
+        config = re.sub(r"(?m)^graceful_timeout = .*$", f"graceful_timeout = {graceful_timeout}", config)
+    (checkout / "hypercorn.toml").write_text(config)
+    with (checkout / "greeter" / "views.py").open("a") as views:
+        views.write(views_added)
+    return checkout
+
+
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[StartServer]:
     """Start a command as a server for one test."""

@@ -33,6 +33,8 @@ SHIPPED_FOLDER = "/srv/greeter-sockets"
 SHIPPED_CERT = "/etc/ssl/certs/ssl-cert-snakeoil.pem"
 SHIPPED_KEY = "/etc/ssl/private/ssl-cert-snakeoil.key"
 SHIPPED_STUDENTS_FILE = "/etc/apache2/greeter-course-students.conf"
+# the site's URL on a port other than 443, as "On other ports" in docs/production.md sets it
+OTHER_PORTS_URL = "https://${GREETER_SITE}:${GREETER_HTTPS_PORT}"
 SHIPPED_TIMEOUT = 20  # seconds before "not answering", in both files
 # what the recipe has the admin put in /etc/nginx/nginx.conf (test_course_recipe.py checks the page says so)
 NGINX_MAIN = "worker_rlimit_nofile 8192;"
@@ -58,6 +60,7 @@ class WebServer:
     http: str  # http://localhost:PORT, which only redirects
     logs: Path | None = None  # Apache's ${APACHE_LOG_DIR}
     other_host_http: str = ""  # http://127.0.0.1:PORT: a name the site does not answer for
+    error_log: Path | None = None  # where the web server writes its errors (Apache's error.log, nginx's stderr)
 
 
 def shipped_with(path: Path, replacements: dict[str, str]) -> str:
@@ -87,10 +90,11 @@ def apache_course_site(
     site = shipped_with(
         APACHE_FILE,
         {
-            "<VirtualHost *:80>": f"<VirtualHost 127.0.0.1:{http_port}>",
-            "<VirtualHost *:443>": f"<VirtualHost 127.0.0.1:{https_port}>",
-            f"ServerName {SHIPPED_SITE}": "ServerName localhost",
-            f"https://{SHIPPED_SITE}/": f"https://localhost:{https_port}/",
+            # the site's name and ports, where the file takes them from (docs/production.md, "On other ports")
+            f"Define GREETER_SITE {SHIPPED_SITE}": "Define GREETER_SITE localhost",
+            "Define GREETER_HTTP_PORT 80": f"Define GREETER_HTTP_PORT {http_port}",
+            "Define GREETER_HTTPS_PORT 443": f"Define GREETER_HTTPS_PORT {https_port}",
+            "Define GREETER_URL https://${GREETER_SITE}": f"Define GREETER_URL {OTHER_PORTS_URL}",
             SHIPPED_CERT: str(certificate.certfile),
             SHIPPED_KEY: str(certificate.keyfile),
             SHIPPED_STUDENTS_FILE: str(folder / "students.conf"),
@@ -111,6 +115,7 @@ Include {folder}/greeter-course.conf
         http=f"http://localhost:{http_port}",
         logs=folder / "log",
         other_host_http=f"http://127.0.0.1:{http_port}",
+        error_log=folder / "log" / "error.log",
     )
 
 
@@ -142,9 +147,10 @@ def nginx_course_site(
     (folder / "nginx.conf").write_text(
         nginx_main_config(folder, folder / "greeter-course.conf", main=NGINX_MAIN, events=NGINX_EVENTS)
     )
-    start([binary, "-c", str(folder / "nginx.conf"), "-p", str(folder)], "start worker process")
+    nginx = start([binary, "-c", str(folder / "nginx.conf"), "-p", str(folder)], "start worker process")
     return WebServer(
         https=f"https://localhost:{https_port}",
         http=f"http://localhost:{http_port}",
         other_host_http=f"http://127.0.0.1:{http_port}",
+        error_log=nginx.stderr_path,
     )

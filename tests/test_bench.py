@@ -207,8 +207,8 @@ def test_figures_with_nothing_measured_are_null_in_json() -> None:
 def test_the_course_site_is_the_shipped_file_but_for_addresses_certificate_and_students_file(tmp_path: Path) -> None:
     site = Site(tmp_path, 8080, 8443, tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "sockets")
     text = course_site(site)
-    assert "<VirtualHost 127.0.0.1:8080>" in text and "<VirtualHost 127.0.0.1:8443>" in text
-    assert f"Include {tmp_path}/greeter-course-students.conf" in text and "ServerName localhost" in text
+    assert "Define GREETER_HTTP_PORT 8080" in text and "Define GREETER_HTTPS_PORT 8443" in text
+    assert f"Include {tmp_path}/greeter-course-students.conf" in text and "Define GREETER_SITE localhost" in text
     directives = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
     assert not [line for line in directives if "snakeoil" in line or "greeter.example.org" in line or "/etc/" in line]
 
@@ -239,10 +239,10 @@ def test_the_course_site_gives_each_student_what_greeter_course_apache_config_do
 
 def test_a_course_file_the_bench_cannot_read_is_one_sentence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     changed = tmp_path / "greeter-course.conf"
-    changed.write_text("<VirtualHost *:443>\n</VirtualHost>\n")  # no port 80 site any more
+    changed.write_text("Define GREETER_SITE greeter.example.org\n")  # its ports no longer set there
     monkeypatch.setattr("greeter.tools.bench.course_site.COURSE_FILE", changed)
     site = Site(tmp_path, 1, 2, tmp_path / "c", tmp_path / "k", tmp_path / "s")
-    with pytest.raises(CourseUnavailable, match=r"no longer says '<VirtualHost \*:80>'"):
+    with pytest.raises(CourseUnavailable, match=r"no longer says 'Define GREETER_HTTP_PORT 80'"):
         course_site(site)
 
 

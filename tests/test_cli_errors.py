@@ -55,6 +55,11 @@ def busy_port() -> Iterator[int]:
         (["8080", "--port", "8081"], {}, "two ports given"),
         (["--workers", "0"], {}, "--workers must be a whole number, 1 or more, not '0'. Run `"),
         (["--bogus"], {}, "no such option --bogus; did you mean --host? Run `"),
+        (
+            ["0"],
+            {"GREETER_BLOCKED_LOOP_SECONDS": "soon"},
+            "GREETER_BLOCKED_LOOP_SECONDS must be a number of seconds from 0 to 60, not 'soon'.",
+        ),
     ],
 )
 def test_bad_arguments_exit_2(args: list[str], env: dict[str, str], words: str) -> None:

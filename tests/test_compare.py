@@ -132,7 +132,7 @@ def test_real_servers() -> None:
     assert "Werkzeug" in report["flask"] and "development server" in report["flask"]
     assert "Hypercorn" in report["quart"] and "hypercorn.toml" in report["quart"]
     assert report["summary"] == {"requests": len(CASES), "match": len(CASES) - len(INTENDED_CASES),
-                                 "intended": len(INTENDED_CASES), "mismatch": 0}  # fmt: skip
+                                 "intended": len(INTENDED_CASES), "mismatch": 0, "noted": 0}  # fmt: skip
     stream = next(case for case in report["cases"] if case["method"] == "GET" and case["target"] == "/process/stream")
     assert stream["quart"]["content_type"] == "text/event-stream; charset=utf-8"
     assert stream["quart"]["body_bytes"] > 0  # the first event, read through the server

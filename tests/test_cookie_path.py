@@ -32,7 +32,7 @@ def quart_app_setting_cookies() -> Quart:
     """The Quart app with the three ways a student sets a cookie: the session, make_response, a Response."""
     app = create_app(CONFIG)
 
-    @app.route("/remember/")
+    @app.route("/test-cookie-path/remember/")
     async def remember() -> QuartResponse:
         quart_session["visits"] = 1
         response = await quart_make_response("remembered")
@@ -42,7 +42,7 @@ def quart_app_setting_cookies() -> Quart:
         response.delete_cookie("old")
         return response
 
-    @app.route("/plain/")
+    @app.route("/test-cookie-path/plain/")
     async def plain() -> QuartResponse:
         response = QuartResponse("plain")
         response.set_cookie("plain", "1", httponly=True)
@@ -55,7 +55,7 @@ def flask_app_setting_cookies() -> Flask:
     """The twin with the same three, synchronous."""
     app = create_flask_app(CONFIG)
 
-    @app.route("/remember/")
+    @app.route("/test-cookie-path/remember/")
     def remember() -> FlaskResponse:
         flask_session["visits"] = 1
         response = flask_make_response("remembered")
@@ -64,7 +64,7 @@ def flask_app_setting_cookies() -> Flask:
         response.delete_cookie("old")
         return response
 
-    @app.route("/plain/")
+    @app.route("/test-cookie-path/plain/")
     def plain() -> FlaskResponse:
         response = FlaskResponse("plain")
         response.set_cookie("plain", "1", httponly=True)
@@ -95,18 +95,18 @@ APPS = pytest.mark.parametrize("make", [quart_app_setting_cookies, flask_app_set
 
 @APPS
 async def test_under_a_prefix_every_cookie_is_under_it(make: Callable[[], Quart | Flask]) -> None:
-    assert await set_cookies(make, "/remember/", UNDER_ANN) == {
+    assert await set_cookies(make, "/test-cookie-path/remember/", UNDER_ANN) == {
         "theme": "/~ann/greeter",
         "hello_seen": "/~ann/greeter/hello/",
         "old": "/~ann/greeter",  # deleted where it was set
         "session": "/~ann/greeter",
     }
-    assert await set_cookies(make, "/plain/", UNDER_ANN) == {"plain": "/~ann/greeter"}
+    assert await set_cookies(make, "/test-cookie-path/plain/", UNDER_ANN) == {"plain": "/~ann/greeter"}
 
 
 @APPS
 async def test_at_the_root_of_a_site_cookies_are_as_set(make: Callable[[], Quart | Flask]) -> None:
-    assert await set_cookies(make, "/remember/", {}) == {
+    assert await set_cookies(make, "/test-cookie-path/remember/", {}) == {
         "theme": "/",
         "hello_seen": "/hello/",
         "old": "/",

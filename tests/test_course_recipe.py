@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DOCS, apache_main_config, free_port, require_tool, scaled
-from course_site import APACHE_MPM_FILE, NGINX_EVENTS, NGINX_MAIN
+from course_site import APACHE_FILE, APACHE_MPM_FILE, NGINX_EVENTS, NGINX_FILE, NGINX_MAIN
 
 PAGE = (DOCS / "production.md").read_text()
 DEBIAN_NGINX_CONF = Path("/etc/nginx/nginx.conf")
@@ -88,3 +88,73 @@ def test_the_page_gives_the_sizing_the_file_sets(setting: str) -> None:
     name, value = setting.split()
     assert re.search(rf"^\s*{name}\s+{value}$", APACHE_MPM_FILE.read_text(), re.MULTILINE), setting
     assert f"`{setting}`" in PAGE
+
+
+def shipped_page_titles() -> set[str]:
+    """The <h1> of every page the course's web servers write themselves, for the student ann."""
+    titles = set()
+    for path in (APACHE_FILE, NGINX_FILE):
+        for title in re.findall(r"<h1>(.*?)</h1>", path.read_text()):
+            titles.add(title.replace("%{reqenv:GREETER_USER}", "ann").replace("$student", "ann"))
+    return titles
+
+
+def test_the_page_names_every_page_the_web_servers_write() -> None:
+    titles = shipped_page_titles()
+    words = " ".join(PAGE.split())  # as a reader reads it, whatever the line breaks
+    assert "ann's greeter is not running, or not taking more connections" in titles  # Apache's 503 with a socket
+    for title in titles - {"Not found"}:
+        assert f"*{title}*" in words, title
+
+
+def test_every_page_tells_the_student_to_run_their_own_clones_greeter() -> None:
+    # the admin's `greeter` on the path serves the shipped code, not the student's edits (students.md)
+    for path in (APACHE_FILE, NGINX_FILE):
+        commands = re.findall(r"<code>([^<]*--socket[^<]*)</code>", path.read_text())
+        assert commands, path
+        for command in commands:
+            assert command.startswith("cd ~/greeter &amp;&amp; .venv/bin/greeter --socket "), (path, command)
+
+
+# a course's group, one account whose primary group it is and one that is a member of it besides its own
+COURSE_GROUP, COURSE_GID = "g17course", 41740
+PRIMARY, MEMBER = ("g17prim", 41741), ("g17memb", 41742)
+
+
+def course_group() -> None:
+    """The group and its two accounts, made once (as conftest's accounts are) and reused."""
+    import os
+
+    if os.geteuid() != 0:
+        message = "needs root to create the test group and accounts (CI runs as root)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    commands = [
+        ["groupadd", "--force", "--gid", str(COURSE_GID), COURSE_GROUP],
+        ["groupadd", "--force", "--gid", str(MEMBER[1]), MEMBER[0]],
+        ["useradd", "--uid", str(PRIMARY[1]), "--gid", COURSE_GROUP, "--no-create-home", PRIMARY[0]],
+        ["useradd", "--uid", str(MEMBER[1]), "--gid", MEMBER[0], "--no-create-home", MEMBER[0]],
+        ["usermod", "--append", "--groups", COURSE_GROUP, MEMBER[0]],
+    ]
+    for command in commands:
+        made = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        # another test run may have made it meanwhile: that one is as good
+        assert made.returncode == 0 or "already exists" in made.stderr, (command, made.stderr)
+
+
+def test_the_students_of_a_group_are_its_members_and_those_it_is_the_primary_group_of() -> None:
+    course_group()
+    found = re.search(r"^\s*COURSE_GROUP=course\n\s*(STUDENTS=.+)$", PAGE, re.MULTILINE)
+    assert found is not None
+    listed = subprocess.run(
+        ["bash", "-c", f'COURSE_GROUP={COURSE_GROUP}\n{found[1]}\nprintf "%s" "$STUDENTS"'],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=True,
+    )
+    # `getent group` alone names only the member
+    group = subprocess.run(["getent", "group", COURSE_GROUP], capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    assert group.stdout.endswith(f":{MEMBER[0]}\n")
+    assert listed.stdout.split() == sorted([PRIMARY[0], MEMBER[0]]), listed.stdout

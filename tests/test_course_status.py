@@ -14,6 +14,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -33,18 +34,24 @@ from conftest import (
     unix_account,
 )
 
+from greeter.tools.course.status import HUNG_AFTER_SECONDS
+
 ANN, BOB, HOG, OLD, EVE, DAN = SCENE_STUDENTS  # the scene's accounts, each a kind of socket here
 RUN_TIMEOUT = scaled(30)
-# binds a socket as the account that runs it (mode 0660 unless told), then listens and never accepts, or exits
+# binds a socket as the account that runs it (mode 0660 unless told), then listens and never accepts, or exits;
+# "full": its backlog full too
 LISTENER = """
 import os, socket, sys, time
 path, mode, then = sys.argv[1], int(sys.argv[2], 8), sys.argv[3]
 s = socket.socket(socket.AF_UNIX)
 s.bind(path)
 os.chmod(path, mode)
-s.listen(8)
+s.listen(0 if then == "full" else 8)
+if then == "full":  # its backlog taken by a connection it never accepts: the next connect is refused at once
+    held = socket.socket(socket.AF_UNIX)
+    held.connect(path)
 print("listening", flush=True)
-if then == "wait":
+if then in ("wait", "full"):
     time.sleep(120)
 """
 
@@ -128,7 +135,7 @@ def test_nothing_for_the_teacher_is_exit_status_0(start_server: StartServer, soc
     # running, stale and missing are the students' own to start: a script has nothing to act on
     quiet = socket_folders / "quiet"
     quiet.mkdir(mode=0o755)
-    folders = {name: student_socket_folder(quiet, name) for name in (ANN, OLD, DAN)}
+    folders = {name: student_socket_folder(quiet, unix_account(name)) for name in (ANN, OLD, DAN)}  # root makes them
     start_server(as_user(ANN, [command_path("greeter"), "--socket", str(folders[ANN] / "greeter.sock")]), "serving")
     bind_and_exit(OLD, folders[OLD] / "greeter.sock")
     shown = run_greeter("course", "status", str(quiet))
@@ -138,6 +145,26 @@ def test_nothing_for_the_teacher_is_exit_status_0(start_server: StartServer, soc
         OLD: "stale",
     }
     assert shown.returncode == 0
+
+
+def test_hung_sockets_are_probed_together(start_server: StartServer, socket_folders: Path) -> None:
+    # five greeters hung in a view (they accept, never answer) and one so stuck its backlog is full
+    hung = socket_folders / "hung"
+    hung.mkdir(mode=0o755)
+    for name in SCENE_STUDENTS:
+        path = student_socket_folder(hung, name) / "greeter.sock"
+        start_server(bind_as(name, path, then="full" if name == DAN else "wait"), "listening")
+    started = time.monotonic()
+    shown = run_greeter("course", "status", str(hung))
+    took = time.monotonic() - started
+    print(f"\n{shown.stdout}\n{len(SCENE_STUDENTS)} hung sockets looked at in {took:.2f} s")
+    rows = status_lines(shown.stdout)
+    assert rows[DAN][0] == "hung" and rows[DAN][3:] == ["-", "does not accept: its backlog is full"], rows[DAN]
+    for name in set(SCENE_STUDENTS) - {DAN}:
+        assert rows[name][0] == "hung" and rows[name][4] == "accepts, but no answer in 2 s", rows[name]
+    # one after another, the five would take their 2 s each; together, about 2 s and the command's own start
+    assert took < HUNG_AFTER_SECONDS * (len(SCENE_STUDENTS) - 1), took
+    assert shown.returncode == 1
 
 
 def test_sockets_of_another_account_are_suspicious(course: Path, tmp_path: Path) -> None:

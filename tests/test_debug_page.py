@@ -26,8 +26,11 @@ from greeter.plumbing.debug_page import PAGE, render_start_failure
 from greeter.shared.paths import PACKAGE_DIR, shown_path
 from greeter.shared.security import inline_source_hashes
 
-# the views are this file's, outside greeter's package and the libraries: the student's code, as the rule says
-bp = Blueprint("student", __name__)
+# the views are this file's, outside greeter's package and the libraries: the student's code, as the rule says.
+# Under a prefix no student is told to write, so that a student's own /bye/<name> (the students' page has them
+# add it) or /form/ never takes a route of these (werkzeug gives a URL to the rule registered first)
+PREFIX = "/test-debug-page"
+bp = Blueprint("test_debug_page", __name__, url_prefix=PREFIX)
 
 
 @bp.route("/bye/<name>")
@@ -103,7 +106,7 @@ def error_row(html: str) -> tuple[int, str]:
 
 
 async def test_the_line_with_the_typo_is_the_one_highlighted_with_its_number(debug_app: Quart) -> None:
-    status, html, _ = await get_page(debug_app, "/bye/Kim")
+    status, html, _ = await get_page(debug_app, PREFIX + "/bye/Kim")
     assert status == 500
     number, code = error_row(html)
     assert number == line_of(bye, "nmae")
@@ -117,7 +120,7 @@ async def test_the_line_with_the_typo_is_the_one_highlighted_with_its_number(deb
 
 
 async def test_the_failing_part_is_marked_on_a_line_with_accents(debug_app: Quart) -> None:
-    _, html, _ = await get_page(debug_app, "/accented/")
+    _, html, _ = await get_page(debug_app, PREFIX + "/accented/")
     # Python's columns count UTF-8 bytes: read as characters, the mark would start two letters late
     assert (
         error_row(html)[1]
@@ -127,15 +130,15 @@ async def test_the_failing_part_is_marked_on_a_line_with_accents(debug_app: Quar
 
 
 async def test_everything_is_escaped(debug_app: Quart) -> None:
-    _, html, _ = await get_page(debug_app, "/bye/%3Ci%3EKim?x=%3Cb%3E")
+    _, html, _ = await get_page(debug_app, PREFIX + "/bye/%3Ci%3EKim?x=%3Cb%3E")
     assert "<i>" not in html and "<b>K" not in html and "x=<b>" not in html
     assert "<tr><th>name</th><td>&#39;&lt;i&gt;Kim&#39;</td></tr>" in html  # the local, as its repr
     assert "&lt;Quart &#39;greeter&#39;&gt;" in html  # a library frame's local `self`, shown rather than swallowed
-    assert "<tr><th>Path</th><td>/bye/&lt;i&gt;Kim?x=%3Cb%3E</td></tr>" in html  # the query string as sent
+    assert f"<tr><th>Path</th><td>{PREFIX}/bye/&lt;i&gt;Kim?x=%3Cb%3E</td></tr>" in html  # the query string as sent
 
 
 async def test_the_students_frames_come_first_and_the_libraries_folded(debug_app: Quart) -> None:
-    _, html, _ = await get_page(debug_app, "/bye/Kim")
+    _, html, _ = await get_page(debug_app, PREFIX + "/bye/Kim")
     students = html.index("<h2>Your code")
     library = html.index('<details class="library">')
     assert students < library < html.index("<h2>Request</h2>")
@@ -146,12 +149,21 @@ async def test_the_students_frames_come_first_and_the_libraries_folded(debug_app
     assert '<details class="library" open>' not in html  # folded: the student has a frame to read first
 
 
+async def test_greeters_own_frames_are_its_machinery_not_the_students_code(debug_app: Quart) -> None:
+    # a missing template passes through greeter's template loader: "greeter" among the libraries would read as the
+    # student's greeter/views.py, which is theirs
+    _, html, _ = await get_page(debug_app, PREFIX + "/page/")
+    folded = re.search(r"frames outside your code\n<small>\((.*?); most recent call first\)</small>", html)
+    assert folded is not None, html
+    assert folded[1].split(", ") == ["flask", "greeter&#39;s machinery", "jinja2", "quart"]
+
+
 async def test_the_request_is_shown(debug_app: Quart) -> None:
-    _, html, _ = await get_page(debug_app, "/form/?step=2", method="POST", form={"who": "Ann"})
+    _, html, _ = await get_page(debug_app, PREFIX + "/form/?step=2", method="POST", form={"who": "Ann"})
     for name, value in (
         ("Method", "POST"),
-        ("Path", "/form/?step=2"),
-        ("Route", "/form/ (endpoint student.form)"),
+        ("Path", f"{PREFIX}/form/?step=2"),
+        ("Route", f"{PREFIX}/form/ (endpoint test_debug_page.form)"),
         ("Args", "step=&#39;2&#39;"),
         ("Form", "who=&#39;Ann&#39;"),
     ):
@@ -167,19 +179,19 @@ def coroutines_closed() -> Iterator[None]:
 
 
 async def test_the_hints(debug_app: Quart, coroutines_closed: None) -> None:
-    _, html, _ = await get_page(debug_app, "/bye/Kim")
+    _, html, _ = await get_page(debug_app, PREFIX + "/bye/Kim")
     assert '<p class="hint">Did you mean <code>name</code>?</p>' in html  # 3.11 itself suggests nothing for a swap
-    _, html, _ = await get_page(debug_app, "/page/")
+    _, html, _ = await get_page(debug_app, PREFIX + "/page/")
     assert '<p class="hint">Quart looked for <code>gret.html</code> in <code>templates/</code>.</p>' in html
     assert '<p class="hint">Did you mean <code>greet.html</code>?</p>' in html
-    _, html, _ = await get_page(debug_app, "/form/", method="POST", form={"who": "Ann"})
+    _, html, _ = await get_page(debug_app, PREFIX + "/form/", method="POST", form={"who": "Ann"})
     assert "<code>(await request.form).get(...)</code>" in html
-    _, html, _ = await get_page(debug_app, "/forgot-the-import/")
+    _, html, _ = await get_page(debug_app, PREFIX + "/forgot-the-import/")
     assert "<code>redirect</code> comes from Quart: add <code>from quart import redirect</code> at the top" in html
-    _, html, _ = await get_page(debug_app, "/hi/Kim")
+    _, html, _ = await get_page(debug_app, PREFIX + "/hi/Kim")
     assert "a value named <code>name</code>: <code>hi</code> needs a parameter of that name" in html
     # raised past the view, in Quart's finalize_request: still greeter's page, inside the request
-    status, html, headers = await get_page(debug_app, "/returns-a-coroutine/")
+    status, html, headers = await get_page(debug_app, PREFIX + "/returns-a-coroutine/")
     assert status == 500 and "Content-Security-Policy" in headers
     assert "<code>returns_a_coroutine</code> returned a coroutine: an <code>await</code> is missing" in html
     assert "the view of this request: <b>returns_a_coroutine</b> in <b>tests/test_debug_page.py</b>" in html
@@ -191,7 +203,7 @@ async def test_a_template_error_is_shown_at_its_template_line(debug_app: Quart, 
         '{% extends "base.html" %}\n{% block content %}\n<h1>{{ nmae.first }}</h1>\n{% endblock %}\n'
     )
     (tmp_path / "broken_g20.html").write_text("<h1>{{ name }</h1>\n")
-    pages = Blueprint("templates_g20", __name__, template_folder=str(tmp_path))
+    pages = Blueprint("templates_g20", __name__, template_folder=str(tmp_path), url_prefix=PREFIX)
 
     @pages.route("/farewell-g20/")
     async def farewell() -> str:
@@ -202,24 +214,24 @@ async def test_a_template_error_is_shown_at_its_template_line(debug_app: Quart, 
         return await render_template("broken_g20.html")
 
     debug_app.register_blueprint(pages)
-    _, html, _ = await get_page(debug_app, "/farewell-g20/")
+    _, html, _ = await get_page(debug_app, PREFIX + "/farewell-g20/")
     shown = shown_path(tmp_path / "farewell_g20.html")
     assert f"<p>in <b>{shown}</b>, line <b>3</b></p>" in html  # a template's code has no function to name
     assert error_row(html) == (3, "&lt;h1&gt;{{ nmae.first }}&lt;/h1&gt;")  # the whole line: no columns there
     assert '<p class="hint">Did you mean <code>name</code>?</p>' in html  # among what the template was given
     assert "<tr><th>name</th><td>&#39;Kim&#39;</td></tr>" in html
-    _, html, _ = await get_page(debug_app, "/broken-g20/")
+    _, html, _ = await get_page(debug_app, PREFIX + "/broken-g20/")
     assert '<h1>TemplateSyntaxError <span class="message">unexpected &#39;}&#39;</span></h1>' in html
     assert f"The template <code>{shown_path(tmp_path / 'broken_g20.html')}</code> does not parse at line 1" in html
 
 
 async def test_a_404_is_an_answer_not_a_traceback(debug_app: Quart) -> None:
-    status, html, _ = await get_page(debug_app, "/nope")
+    status, html, _ = await get_page(debug_app, PREFIX + "/nope")
     assert status == 404 and "Your code" not in html
 
 
 async def test_the_page_keeps_to_the_policy(debug_app: Quart) -> None:
-    _, html, headers = await get_page(debug_app, "/bye/Kim")
+    _, html, headers = await get_page(debug_app, PREFIX + "/bye/Kim")
     style = re.findall(r"<style>(.*?)</style>", html, re.DOTALL)
     assert len(style) == 1 and style[0] in PAGE  # the fixed text whose hash the policy allows
     hashes = inline_source_hashes(None, DEBUG_PAGES)
@@ -264,7 +276,7 @@ async def quart_page(app: Quart, path: str) -> str:
 
 
 async def test_quart_still_numbers_every_line_one_too_high(debug_app: Quart) -> None:
-    html = await quart_page(debug_app, "/bye/Kim")
+    html = await quart_page(debug_app, PREFIX + "/bye/Kim")
     highlighted = re.search(r'<div class="highlight">\s*<div>(\d+)</div>\s*<div><pre>(.*?)\n?</pre>', html, re.DOTALL)
     assert highlighted is not None, UPSTREAM.format(fault="highlights a line the same way")
     # `loop.index + first_line`, and loop.index counts from 1: the highlighted row is numbered as the typo's line,
@@ -275,7 +287,7 @@ async def test_quart_still_numbers_every_line_one_too_high(debug_app: Quart) -> 
 
 
 async def test_quart_still_does_not_escape(debug_app: Quart) -> None:
-    html = await quart_page(debug_app, "/bye/%3Ci%3EKim")
+    html = await quart_page(debug_app, PREFIX + "/bye/%3Ci%3EKim")
     assert "<div><i>Kim</div>" in html, UPSTREAM.format(fault="puts a value from the URL into the page unescaped")
     assert '@bp.route("/bye/<name>")' in html, UPSTREAM.format(fault="leaves <name> unescaped in the source")
     assert "<div><quart.app.Quart object" in html or "<div><Quart 'greeter'>" in html, UPSTREAM.format(
@@ -284,7 +296,7 @@ async def test_quart_still_does_not_escape(debug_app: Quart) -> None:
 
 
 async def test_quart_still_takes_the_frames_line_now_and_names_no_function(debug_app: Quart) -> None:
-    html = await quart_page(debug_app, "/bye/Kim")
+    html = await quart_page(debug_app, PREFIX + "/bye/Kim")
     assert re.search(r"line <span class=\"info\">\d+</span>, in\s*</div>", html), UPSTREAM.format(
         fault="leaves the function's name out of each frame's header"
     )

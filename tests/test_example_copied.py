@@ -44,6 +44,19 @@ def run_pytest(folder: Path, *options: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def bare_pytest(folder: Path) -> subprocess.CompletedProcess[str]:
+    """`pytest` as a person types it: unlike `python -m pytest`, it puts no current folder on sys.path."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "pytest")],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+    )
+
+
 def empty_folder_with(tmp_path: Path, text: str) -> Path:
     folder = tmp_path / "my-first-quart-tests"
     folder.mkdir()
@@ -168,3 +181,21 @@ def test_the_test_client_protocol_imported_by_its_name_is_collected(tmp_path: Pa
     done = run_pytest(empty_folder_with(tmp_path, text), "-W", "error", "-W", IGNORE_UNSET_LOOP_SCOPE)
     assert done.returncode != 0
     assert "cannot collect test class 'TestClientProtocol' because it has a __init__ constructor" in done.stdout
+
+
+def test_the_guides_ini_lets_a_tests_folder_import_the_app(tmp_path: Path) -> None:
+    # the layout of an app of one's own: the app beside pytest.ini, its tests in tests/
+    folder = tmp_path / "myapp"
+    (folder / "tests").mkdir(parents=True)
+    (folder / "todo.py").write_text("from quart import Quart\n\napp = Quart(__name__)\n")
+    (folder / "tests" / "test_todo.py").write_text(
+        "import todo\n\n\ndef test_the_app() -> None:\n    assert todo.app\n"
+    )
+    line = "pythonpath = .\n"
+    assert line in guides_pytest_ini()
+    (folder / "pytest.ini").write_text(guides_pytest_ini().replace(line, ""))
+    without = bare_pytest(folder)
+    assert without.returncode == 2 and "ModuleNotFoundError: No module named 'todo'" in without.stdout, without.stdout
+    (folder / "pytest.ini").write_text(guides_pytest_ini())
+    done = bare_pytest(folder)
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr

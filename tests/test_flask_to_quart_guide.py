@@ -177,3 +177,8 @@ def test_an_indented_quote_matches_its_indented_lines() -> None:
 def test_a_block_without_a_marker_is_found() -> None:
     (block,) = blocks("text\n\n```python\nprint(1)\n```\n")
     assert block.kind == "" and block.files == []
+
+
+def test_no_block_is_shown_twice() -> None:
+    texts = [block.text for block in GUIDE_BLOCKS]
+    assert [text.splitlines()[0] for text in texts if texts.count(text) > 1] == []

@@ -62,7 +62,7 @@ async def test_a_missing_template_is_one_line(
     line = line_of(checkout / views, '"gret.html"')
     assert found["request"] == request_said
     assert found["sentence"] == (
-        f"the template gret.html is not in templates/ (the folders searched); asked for in {views}, line {line},"
+        f"the template gret.html is in none of the folders searched: templates/; asked for in {views}, line {line},"
         " in greet; did you mean greet.html?"
     )
     output = server.output()
@@ -76,7 +76,7 @@ def test_the_sentence_without_folders_or_close_names(tmp_path: Path) -> None:
     )
     (tmp_path / "base.html").write_text("")
     assert missing_template_sentence(TemplatesNotFound(["menu.txt", "list.txt"]), [tmp_path]) == (
-        f"the template menu.txt or list.txt is not in {tmp_path}/ (the folders searched)."
+        f"the template menu.txt or list.txt is in none of the folders searched: {tmp_path}/."
     )
     (tmp_path / "bye.html").write_text("")
     assert missing_template_sentence(TemplateNotFound("bye"), [tmp_path]).endswith("; did you mean bye.html?")

@@ -5,12 +5,14 @@ worked example of docs/comparing.md (docs/example) is such an app, and `greeter 
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import io
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+import warnings
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -454,6 +456,103 @@ async def test_before_app_request_g_and_an_error_handler() -> None:
         flask_answer, quart_answer = flask_client.get(path), await quart_client.get(path)
         assert (flask_answer.status_code, flask_answer.data) == (quart_answer.status_code, await quart_answer.data)
     assert (await (await quart_client.get("/nowhere")).get_json()) == {"error": "not found", "visitor": "guest"}
+
+
+# a decorator of your own: Flask's classic login_required
+
+
+def flask_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapper(**kwargs: Any) -> Any:
+        if flask.session.get("user") is None:
+            return flask.redirect(flask.url_for("login", next=flask.request.path))
+        return view(**kwargs)
+
+    return wrapper
+
+
+def quart_login_required(view: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(view)  # keeps the view's name: the endpoint, and what url_for and the logs call it
+    async def wrapper(**kwargs: Any) -> Any:
+        if quart.session.get("user") is None:
+            return quart.redirect(quart.url_for("login", next=quart.request.path))
+        return await view(**kwargs)
+
+    return wrapper
+
+
+def forgot_the_await(view: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapper(**kwargs: Any) -> Any:  # Flask's wrapper, unchanged: it returns the view's coroutine
+        if quart.session.get("user") is None:
+            return quart.redirect(quart.url_for("login", next=quart.request.path))
+        return view(**kwargs)
+
+    return wrapper
+
+
+def flask_guarded() -> Flask:
+    app = Flask(__name__)
+    app.secret_key = SECRET
+
+    @app.route("/login")
+    def login() -> str:
+        flask.session["user"] = "ada"
+        return "logged in"
+
+    @app.route("/todos/<int:todo_id>")
+    @flask_login_required
+    def todo(todo_id: int) -> str:
+        return f"todo {todo_id} of {flask.session['user']}"
+
+    return app
+
+
+def quart_guarded(login_required: Callable[..., Any] = quart_login_required) -> Quart:
+    app = Quart(__name__)
+    app.secret_key = SECRET
+
+    @app.route("/login")
+    async def login() -> str:
+        quart.session["user"] = "ada"
+        return "logged in"
+
+    @app.route("/todos/<int:todo_id>")
+    @login_required
+    async def todo(todo_id: int) -> str:
+        return f"todo {todo_id} of {quart.session['user']}"
+
+    return app
+
+
+async def test_a_decorator_of_your_own() -> None:
+    flask_client, quart_client = flask_guarded().test_client(), quart_guarded().test_client()
+    flask_out, quart_out = flask_client.get("/todos/3"), await quart_client.get("/todos/3")
+    assert flask_out.status_code == quart_out.status_code == 302
+    assert flask_out.headers["Location"] == quart_out.headers["Location"] == "/login?next=/todos/3"
+    flask_client.get("/login")
+    await quart_client.get("/login")
+    flask_in, quart_in = flask_client.get("/todos/3"), await quart_client.get("/todos/3")
+    assert flask_in.text == await quart_in.get_data(as_text=True) == "todo 3 of ada"
+    assert [rule.endpoint for rule in quart_guarded().url_map.iter_rules() if "todos" in rule.rule] == ["todo"]
+
+
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
+async def test_a_decorator_without_its_await_fails_on_the_view(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = quart_guarded(forgot_the_await)
+    logged = Logged()
+    monkeypatch.setattr(app.logger, "handlers", [logged])
+    monkeypatch.setattr(app.logger, "propagate", False)  # pytest's own capture would keep the records
+    client = app.test_client()
+    assert (await client.get("/todos/3")).status_code == 302  # logged out, the wrapper answers itself: no error
+    await client.get("/login")
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        assert (await client.get("/todos/3")).status_code == 500
+        gc.collect()
+    # the log names the view's request, not the decorator; Python warns of the view's coroutine: `todo`
+    assert [str(warning.message) for warning in warned] == ["coroutine 'quart_guarded.<locals>.todo' was never awaited"]
+    assert logged.said == [("Exception on request GET /todos/3", "The response value type (coroutine) is not valid")]
 
 
 def test_flask_client_block_keeps_g() -> None:

@@ -72,13 +72,14 @@ async def test_code_that_is_not_ours_is_blocked_and_reported(browser: Browser, s
     assert (await page.evaluate("window.violations"))[0].startswith("script-src")
 
 
+# under a route no student is told to write: a student's own /bye/<name> would take the URL first
 FAILING_APP = """
 from greeter import create_app
 
 app = create_app()
 
 
-@app.route("/bye/<name>")
+@app.route("/test-security-browser/bye/<name>")
 async def bye(name: str) -> str:
     farewell = "Goodbye"
     return f"{farewell}, {nmae}!"
@@ -94,7 +95,7 @@ async def test_the_debug_page_is_styled_with_zero_violations(
     argv = [command_path("hypercorn"), "--bind", "127.0.0.1:0", "failing_app:app"]
     server = start_server(argv, RUNNING_ON, env={"GREETER_DEBUG": "true"}, cwd=tmp_path)
     page, console = await open_recording(browser)
-    response = await page.goto(server.base_url + "/bye/%3Ci%3EKim", timeout=BROWSER_TIMEOUT_MS)
+    response = await page.goto(server.base_url + "/test-security-browser/bye/%3Ci%3EKim", timeout=BROWSER_TIMEOUT_MS)
     assert response is not None and response.status == 500
     assert "content-security-policy" in await response.all_headers()
     assert await page.locator("h1").inner_text() == "NameError name 'nmae' is not defined"

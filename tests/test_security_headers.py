@@ -58,10 +58,10 @@ async def test_error_pages_and_refusals_carry_them_too(factory: Callable[..., Qu
     def broken() -> str:
         raise RuntimeError("a bug in a view")
 
-    app.add_url_rule("/broken", view_func=broken)
+    app.add_url_rule("/test-security-headers/broken", view_func=broken)  # no student's route
     fetch: Fetch = fetcher(app)
     for path, headers, status in (
-        ("/broken", None, 500),
+        ("/test-security-headers/broken", None, 500),
         ("/wait/never", None, 400),
         ("/", {"Host": "elsewhere.example"}, 400),
         ("/no/such/page", None, 404),
@@ -86,8 +86,8 @@ async def test_the_debug_traceback_page_carries_them(monkeypatch: pytest.MonkeyP
     def broken() -> str:
         raise RuntimeError("a bug in a view")
 
-    app.add_url_rule("/broken", view_func=broken)
-    answer = await fetcher(app)("/broken")
+    app.add_url_rule("/test-security-headers/broken", view_func=broken)  # no student's route
+    answer = await fetcher(app)("/test-security-headers/broken")
     assert answer.status == 500
     assert '<h1>RuntimeError <span class="message">a bug in a view</span></h1>' in answer.text  # greeter's debug page
     # the same policy, allowing debug mode's own inline code by its hash, and asking for each violation's report

@@ -14,6 +14,8 @@ import httpx
 import pytest
 from conftest import GREETER_READY, KEEP_ALIVE_LIMITS, REPO_ROOT, StartServer, scaled
 
+from greeter.plumbing.debug_mode import debug_security_headers
+
 HTTP_TIMEOUT = scaled(10.0)
 SERVED_WITHIN = 5.0
 SYNTAX_ERROR = "oops = print(\n"
@@ -104,4 +106,33 @@ async def test_reload_waits_for_the_fix_and_serves_it(start_server: StartServer,
             assert time.monotonic() < deadline, server.output()
             await asyncio.sleep(0.05)
     server.wait_for("greeter: the code starts now; serving it.")
+    assert server.stop() == 0
+
+
+async def test_under_debug_every_request_is_answered_with_the_error_while_the_code_does_not_start(
+    start_server: StartServer, checkout: Path
+) -> None:
+    # started with the mistake there: the port is open and the banner printed, so the student's browser connects;
+    # it must get greeter's page of the error (the file, the line, the caret), never wait for the fix
+    views = break_views(checkout, SYNTAX_ERROR)
+    lineno = len(views.read_text().splitlines())
+    server = start_server([sys.executable, "-m", "greeter", "0", "--debug"], GREETER_READY, cwd=checkout)
+    server.wait_for("waiting for a fix")
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+        try:
+            answer = await http.get("/hello/Kim?x=1")
+        except httpx.TimeoutException:
+            pytest.fail(
+                f"no answer in {HTTP_TIMEOUT:.0f} s while the code does not start: the connection waits in the"
+                " listening socket greeter holds, and no worker accepts it until a save imports"
+            )
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "text/html; charset=utf-8"
+    assert answer.headers["content-security-policy"] == debug_security_headers(None)["Content-Security-Policy"]
+    page = answer.text
+    assert '<h1>SyntaxError <span class="message">&#39;(&#39; was never closed</span></h1>' in page
+    assert f"greeter/views.py</b>, line <b>{lineno}</b>" in page
+    assert "<tr><th>Path</th><td>/hello/Kim?x=1</td></tr>" in page
+    assert "The code does not start, so greeter answers every page with this error" in page
+    assert server.process.poll() is None
     assert server.stop() == 0

@@ -5,8 +5,10 @@ Quart's Blueprint is Flask's, whose constructor gives every blueprint Flask's de
 function; Quart runs a plain function in a thread, so each render_template in a blueprint's view makes a trip to
 the thread pool and back. docs/flask-to-quart.md ("The thread per rendered page") quotes what this prints.
 
-    python thread_per_page.py                        from docs/example: quart_app's /
-    python thread_per_page.py MODULE:APP PATH        your own app's page, from its folder
+    python thread_per_page.py                        in docs/example: quart_app's /
+    cd ~/myapp && python ~/greeter/docs/example/thread_per_page.py 'todo_quart:create_app()' /
+                                                     in your app's folder, with this script's path: your page
+(with the Python that has greeter installed: the script uses its loader and the fix, as `greeter compare` does).
 """
 
 from __future__ import annotations
@@ -102,8 +104,28 @@ async def main() -> None:
     print(f"  {'':30}{'per page':>10}{'CPU per page':>15}{'threads per page':>18}")
     print(f"  {'as ported':30}{wall:7.0f} µs{cpu:12.0f} µs{trips:18g}")
     print(f"  {'Flask processor taken off':30}{bare_wall:7.0f} µs{bare_cpu:12.0f} µs{bare_trips:18g}")
+    noise = max(_spread(runs[1:]) for runs in results.values())
+    print(f"  {conclusion(median['as ported'], median['without'], noise)}")
+
+
+def _spread(runs: list[tuple[float, float, float]]) -> float:
+    """How far apart the rounds' times per page are: what a difference smaller than that cannot tell from noise."""
+    walls = [run[0] for run in runs]
+    return max(walls) - min(walls)
+
+
+def conclusion(ported: list[float], without: list[float], noise: float) -> str:
+    """The last line: what the thread costs, or why there is no cost to tell."""
+    (wall, cpu, trips), (bare_wall, bare_cpu, bare_trips) = ported, without
     saved, saved_cpu = wall - bare_wall, cpu - bare_cpu
-    print(f"  the thread costs {saved:.0f} µs per page ({saved / wall:.0%}), {saved_cpu:.0f} µs of it CPU")
+    if trips <= bare_trips:
+        return f"no thread to take off: the page makes {trips:g} trip(s) to a thread either way (already taken off?)"
+    if saved <= noise:
+        return (
+            f"the difference ({saved:.0f} µs per page) is within the noise of the rounds ({noise:.0f} µs): run more"
+            " rounds (--rounds), or on a quieter machine"
+        )
+    return f"the thread costs {saved:.0f} µs per page ({saved / wall:.0%}), {saved_cpu:.0f} µs of it CPU"
 
 
 if __name__ == "__main__":

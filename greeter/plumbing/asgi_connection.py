@@ -48,6 +48,8 @@ from quart.wrappers.request import Body
 from quart.wrappers.response import DataBody, ResponseBody
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from greeter.shared.running_requests import RUNNING, printable
+
 if TYPE_CHECKING:
     from quart import Quart
 
@@ -99,6 +101,8 @@ class LeanHTTPConnection(ASGIHTTPConnection):
         request = self._create_request_from_scope(send)
         this_task = asyncio.current_task()
         assert this_task is not None
+        # the request this task answers, for the event loop's watchdog (greeter/server/watchdog.py)
+        RUNNING[this_task] = printable(f"{request.method} {request.path}")
         # runs only if this task yields to the loop first: the request waits for its body, a sleep, a stream's
         # next event or a slow client; a request answered without waiting never needs a receiver
         self.receiving = asyncio.get_running_loop().call_soon(self._start_receiving, request.body, receive, this_task)
@@ -111,6 +115,7 @@ class LeanHTTPConnection(ASGIHTTPConnection):
             if not self.disconnected or this_task.uncancel() > 0:
                 raise
         finally:
+            RUNNING.pop(this_task, None)
             if self.receiving is not None:
                 self.receiving.cancel()
             if self.receiver is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from pathlib import Path
@@ -32,6 +33,22 @@ SCRIPT_BLOCK = f"<script>{SCRIPT}</script>"  # as the policy's hashes are comput
 SOURCES = "/greeter-debug/sources"
 STREAM = "/process/stream"  # the process page's stream (greeter/process.py): every worker ends it when replaced
 SOURCES_KEY = "greeter_page_sources"  # on `g`: the files this request's page came from
+PAGES_KEPT = 64  # the pages whose files are remembered, the latest: enough for a student's open tabs
+# each page's path and the files it came from, as last served by this worker: a policy violation the browser
+# reports later (greeter/plumbing/policy_reports.py) names the template and line of what it blocked
+_served_pages: OrderedDict[str, frozenset[Path]] = OrderedDict()
+
+
+def remember_page(path: str, sources: Iterable[Path]) -> None:
+    _served_pages[path] = frozenset(sources)
+    _served_pages.move_to_end(path)
+    while len(_served_pages) > PAGES_KEPT:
+        _served_pages.popitem(last=False)
+
+
+def sources_of_page(path: str) -> frozenset[Path]:
+    """The files the page at this path came from when this worker last served it; none if it has not."""
+    return _served_pages.get(path, frozenset())
 
 
 Stamps = Mapping[Path, tuple[int, int]]  # a file's size and modification time
@@ -144,6 +161,7 @@ def follow_edits(app: Quart) -> None:
         page = with_script(await response.get_data(as_text=True), script_tag(sources, stamp(sources, served)))
         if page is not None:
             response.set_data(page)
+            remember_page(request.path, sources)
         return response
 
     @app.get(SOURCES)

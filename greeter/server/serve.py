@@ -16,6 +16,7 @@ from hypercorn.config import Config
 
 from greeter import create_app
 from greeter.server.banner import banner_lines, listening_facts
+from greeter.server.forced_exit import clean_up_on_forced_exit
 from greeter.server.hypercorn_config import load_hypercorn_config, use_tls
 from greeter.server.listen import ServeError, listen
 from greeter.server.ports import port_for_uid
@@ -54,6 +55,8 @@ def serve(options: ServeOptions) -> int:
     config = load_hypercorn_config(options.config_path)
     use_tls(config, options.certfile, options.keyfile)
     unix_listener = listen_unix(options.socket_path) if options.socket_path is not None else None
+    if unix_listener is not None:  # a stop that ends a held event loop (greeter/server/watchdog.py) skips `finally`
+        clean_up_on_forced_exit(unix_listener.remove)
     sock = unix_listener.sock if unix_listener is not None else listen(options.host, port)
     workers = "1 worker" if options.workers == 1 else f"{options.workers} workers"
     facts = listening_facts(

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING
 
 from greeter.server.limits import allow_many_connections
 from greeter.server.reloader import Watcher, describe_change, fresh_bytecode, served_sources
+from greeter.server.run_ledger import RunLedger, say_in_serving_log
 from greeter.server.start_failure import say_start_failure
+from greeter.server.stop_at_once import wait_for_workers
 from greeter.server.stop_listening import refuse_new_connections
 from greeter.server.zygote import (
     READY,
@@ -35,6 +37,7 @@ from greeter.server.zygote import (
     wait_readable,
 )
 from greeter.shared.paths import PACKAGE_DIR
+from greeter.shared.run_facts import RunFacts
 from greeter.shared.say import say as say_line
 from greeter.shared.stop_request import STOP_SIGNALS, StopRequest, hangup_line
 
@@ -84,6 +87,7 @@ class Worker:
     orders: Channel
     ready: bool = False
     leave_by: float | None = None  # once told to stop: when it is killed if still running
+    run: RunFacts | None = None  # its part of the run: why it is new, its count of requests
 
     def tell(self, order: str, grace: float) -> None:
         """Tell it to stop (or that it is replaced), once; it then has `grace` seconds to exit."""
@@ -104,6 +108,8 @@ class StopSignals:
     """SIGTERM, SIGHUP and Ctrl+C in the supervisor: remembered, and waking its wait at once."""
 
     def __init__(self) -> None:
+        # every stop signal heard, the first being the one that began the stop; a second one: stop at once
+        self.heard: list[int] = [StopRequest.signal_number] if StopRequest.signal_number is not None else []
         self.wakeup, self._writer = socket.socketpair()  # readable once a signal came
         self._writer.setblocking(False)
         for signal_number in STOP_SIGNALS:
@@ -115,6 +121,7 @@ class StopSignals:
 
     def _remember(self, signal_number: int, frame: object) -> None:
         StopRequest.remember(signal_number)
+        self.heard.append(signal_number)
         with suppress(OSError):  # a wake-up byte is there already
             self._writer.send(b"!")
 
@@ -138,6 +145,8 @@ class Supervisor:
         self.watcher = watcher
         self.refuse_new = refuse_new
         self.stop = StopSignals()
+        # the run's requests, summed over every worker, and why each is new: in a shared page the workers inherit
+        self.ledger = RunLedger()
         self.grace = config.graceful_timeout + STOP_MARGIN_SECONDS
         self.serving: list[Worker] = []
         self.starting: list[Worker] = []  # until every one of them has built the app
@@ -200,11 +209,12 @@ class Supervisor:
         inherited += [worker.process.close_sentinel for worker in workers]
         if self.watcher is not None:
             inherited.append(self.watcher.close)
-        process = fork_worker(theirs, title, inherited, self._worker_main())
+        run = self.ledger.facts_for(number)
+        process = fork_worker(theirs, title, inherited, self._worker_main(run))
         theirs.close()  # the worker has its own copy; so a dead worker is an end of file here
-        return Worker(number, process, ours)
+        return Worker(number, process, ours, run=run)
 
-    def _worker_main(self) -> WorkerMain:
+    def _worker_main(self, run: RunFacts) -> WorkerMain:
         """What a forked worker runs, once it has forgotten greeter: greeter imported anew, then served."""
         config, sock = self.config, self.sock
 
@@ -214,7 +224,9 @@ class Supervisor:
             except Exception as error:  # greeter itself does not import (its __init__.py): as a student reads it
                 say_start_failure(error, PACKAGE_DIR)
                 raise SystemExit(1) from None
-            worker.serve_worker(config, sock, orders)
+            # its facts as the greeter it imported anew knows them (the shared page of counts is inherited)
+            facts = importlib.import_module("greeter.shared.run_facts").RunFacts(**vars(run))
+            worker.serve_worker(config, sock, orders, run=facts)
 
         return main
 
@@ -252,10 +264,12 @@ class Supervisor:
                 worker.process.kill()
             worker.process.join()
             worker.orders.close()
+            self.ledger.gone(worker.run)
             self.leaving.remove(worker)
 
     def _stop_all(self) -> int:
-        """Stop every worker gracefully; the exit status of the worker that failed first, else 0."""
+        """Stop every worker gracefully (a second stop: at once, 128 + its signal); the exit status of the worker
+        that failed first, else 0."""
         if line := hangup_line(StopRequest.signal_number):
             say_line(line)
         last = ([self.failed] if self.failed else []) + self.serving
@@ -266,13 +280,15 @@ class Supervisor:
             self.refuse_new()
         self._send_away(self.serving + self.starting, SHUTDOWN)
         self.sock.close()  # the workers hold it until they have taken what is queued
+        leaving = [(worker.process, worker.leave_by or 0.0) for worker in self.leaving]
+        at_once = wait_for_workers(leaving, self.stop.wakeup, self.stop.heard)
         for worker in self.leaving:
-            worker.process.join(timeout=max(0.0, (worker.leave_by or 0.0) - time.monotonic()))
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
-        failures = [worker.process.exitcode for worker in last if worker.process.exitcode]
+            self.ledger.gone(worker.run)
+        say_in_serving_log(self.ledger.stop_line())  # the whole run's, where each worker would say only its own
         if self.watcher is not None:
             self.watcher.close()
         self.stop.close()
+        if at_once is not None:
+            return 128 + at_once
+        failures = [worker.process.exitcode for worker in last if worker.process.exitcode]
         return failures[0] if failures else 0

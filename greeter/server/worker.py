@@ -12,11 +12,14 @@ from hypercorn.config import Config
 from setproctitle import setproctitle
 
 from greeter import create_app
-from greeter.process import begin_shutdown
+from greeter.process import begin_shutdown, process_of
+from greeter.server.out_of_files import OutOfFiles
 from greeter.server.serving_loop import serve
 from greeter.server.start_failure import say_start_failure
+from greeter.server.watchdog import Watchdog
 from greeter.server.zygote import READY, REPLACE, SHUTDOWN
 from greeter.shared.paths import PACKAGE_DIR
+from greeter.shared.run_facts import RunFacts
 from greeter.shared.say import flush_output, say
 from greeter.shared.stop_request import STOP_SIGNALS, StopRequest, hangup_line
 
@@ -36,6 +39,7 @@ def serve_worker(
     *,
     title: str | None = None,
     refuse_new: Callable[[], object] | None = None,
+    run: RunFacts | None = None,
 ) -> None:
     """One worker: the app on Hypercorn, on the socket, until a stop signal or, under a supervisor, its orders.
 
@@ -43,6 +47,7 @@ def serve_worker(
     title: the name `ps` shows for a worker process.
     refuse_new: serving alone on a Unix socket, how new connections are refused at a stop (its file removed);
     a TCP socket's new connections are refused by greeter/server/serving_loop.py itself.
+    run: its part of the whole run, from its supervisor (greeter/shared/run_facts.py), for /process/.
     """
     if title is not None:
         setproctitle(title)
@@ -51,7 +56,7 @@ def serve_worker(
     config.workers = 1  # this process is one of them
     try:
         with asyncio.Runner(loop_factory=event_loop_factory(config.worker_class)) as runner:
-            runner.run(_serve(config, orders, refuse_new or _nothing))
+            runner.run(_serve(config, orders, refuse_new or _nothing, run))
     finally:
         flush_output()  # a closed terminal's EIO is not this worker's failure
 
@@ -69,15 +74,22 @@ def event_loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventL
     return None
 
 
-async def _serve(config: Config, orders: Orders | None, refuse_new: Callable[[], object]) -> None:
+async def _serve(config: Config, orders: Orders | None, refuse_new: Callable[[], object], run: RunFacts | None) -> None:
     try:
         app = create_app()  # a new app rather than greeter.app: it reads the GREETER_* environment set since import
     except Exception as error:  # the code does not start: the student's error, not greeter's frames
         say_start_failure(error, PACKAGE_DIR)
         raise SystemExit(1) from None
+    process_of(app).state.run = run  # /process/ says which worker this is and why it is new, and counts into it
     stop = asyncio.Event()
     order = SHUTDOWN  # serving alone: the listening socket closes with this process
     loop = asyncio.get_running_loop()
+    # names a view that holds the loop, and ends a stop that the held loop cannot (greeter/server/watchdog.py)
+    watchdog = Watchdog(
+        app.config["BLOCKED_LOOP_SECONDS"],
+        config.graceful_timeout,
+        orders_fd=None if orders is None else orders.fileno(),
+    )
     if orders is None:
 
         def on_signal(signal_number: int) -> None:
@@ -86,8 +98,10 @@ async def _serve(config: Config, orders: Orders | None, refuse_new: Callable[[],
 
         for signal_number in STOP_SIGNALS:
             loop.add_signal_handler(signal_number, on_signal, signal_number)
+        watchdog.hear_stop_signals(STOP_SIGNALS)
         if StopRequest.requested:  # asked for before the loop's own handlers took over: kept, not lost
             stop.set()
+            watchdog.stop_asked()
     else:
 
         def obey() -> None:
@@ -95,6 +109,7 @@ async def _serve(config: Config, orders: Orders | None, refuse_new: Callable[[],
             with suppress(EOFError):  # the supervisor is gone: stop rather than serve on unsupervised
                 order = orders.recv()
             loop.remove_reader(orders.fileno())
+            watchdog.stop_asked()
             stop.set()
 
         loop.add_reader(orders.fileno(), obey)
@@ -110,5 +125,10 @@ async def _serve(config: Config, orders: Orders | None, refuse_new: Callable[[],
         begin_shutdown(app, config.graceful_timeout, replaced=order == REPLACE)
         return order == SHUTDOWN
 
-    # Hypercorn's serving, stopped greeter's way: no request it has received goes unanswered
-    await serve(app, config, shutdown_trigger=shutdown_trigger)
+    watchdog.start(loop)
+    OutOfFiles().install(loop)  # one line when no connection can be accepted (greeter/server/out_of_files.py)
+    try:
+        # Hypercorn's serving, stopped greeter's way: no request it has received goes unanswered
+        await serve(app, config, shutdown_trigger=shutdown_trigger)
+    finally:
+        watchdog.serving_ended()

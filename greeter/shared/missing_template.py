@@ -77,7 +77,7 @@ def missing_template_sentence(error: TemplateNotFound, folders: list[Path]) -> s
     asked = " or ".join(names)
     if folders:
         searched = ", ".join(f"{shown_path(folder)}/" for folder in folders)
-        sentence = f"the template {asked} is not in {searched} (the folders searched)"
+        sentence = f"the template {asked} is in none of the folders searched: {searched}"
     else:
         sentence = f"the template {asked} was asked for, but the app has no template folder"
     if (where := asked_where(error)) is not None:

@@ -5,9 +5,12 @@ otherwise only the browser's console would say why a `<p style="color: red">` re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from greeter.shared.paths import shown_path
 
 MOST_SHOWN = 60  # characters of a sample or an address: the line stays one line
 STYLE_BLOCK = (
@@ -46,16 +49,42 @@ def page_of(report: Mapping[str, Any]) -> str:
     return shown(address.path + (f"?{address.query}" if address.query else "")) or "a page"
 
 
-def violation_line(report: Mapping[str, Any]) -> str:
-    """One line for one report (the "csp-report" object the browser posts: report-uri's format)."""
+def found_in(needle: str, sources: Iterable[Path], attribute: bool) -> tuple[Path, int] | None:
+    """The first file of the page's sources (its templates before its code) and line that hold what was blocked.
+
+    The browser's line counts the page as served (base.html's lines, then the block's), not the template's."""
+    wanted = next((line.strip() for line in needle.splitlines() if line.strip()), "")
+    if not wanted:
+        return None
+    for path in sorted(sources, key=lambda path: (path.suffix == ".py", str(path))):
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for number, text in enumerate(lines, 1):
+            # a style attribute's value, never the same words in a <style> block (`.soon { color: red; }`)
+            if wanted in text and (not attribute or "style=" in text):
+                return path, number
+    return None
+
+
+def violation_line(report: Mapping[str, Any], sources: Iterable[Path] = ()) -> str:
+    """One line for one report (the "csp-report" object the browser posts: report-uri's format); sources: the
+    files the page came from, searched for what was blocked, to name the file and line to edit."""
     # effective-directive is the one that applied (style-src-attr, not the style-src it fell back on)
     words = str(report.get("effective-directive") or report.get("violated-directive") or "").split()
     kind = words[0] if words else "an unnamed directive"
     blocked = str(report.get("blocked-uri", ""))
     page = page_of(report)
     line = report.get("line-number")
-    sample = shown(report.get("script-sample", ""))
-    at = f", line {line}" if isinstance(line, int) and line > 0 else ""
+    raw_sample = str(report.get("script-sample", ""))
+    sample = shown(raw_sample)
+    needle = raw_sample if blocked == "inline" else blocked if kind in LOADED else ""
+    where = found_in(needle, sources, attribute=kind == "style-src-attr")
+    if where is not None:
+        at = f" in {shown_path(where[0])}, line {where[1]}"  # greeter's own file: said whole
+    else:
+        at = f", line {line} of the page as served" if isinstance(line, int) and line > 0 else ""
     if blocked == "inline":
         return _inline(kind, page, sample, at)
     if blocked in ("eval", "wasm-eval"):
@@ -112,5 +141,5 @@ def _inline(kind: str, page: str, sample: str, at: str) -> str:
 
 
 def _where(at: str) -> str:
-    """ ", line 9" as " (line 9)"; nothing for nothing."""
-    return f" ({at.removeprefix(', ')})" if at else ""
+    """ ", line 9 of the page as served" as " (line 9 of the page as served)"; nothing for nothing."""
+    return f" ({at.removeprefix(', ').removeprefix(' ')})" if at else ""

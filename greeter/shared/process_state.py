@@ -13,15 +13,7 @@ from typing import Any
 
 from jinja2 import BaseLoader, Environment
 
-
-def format_duration(seconds: float) -> str:
-    """An uptime a person reads at a glance: 04:05:06, or 3 d 04:05:06 for a process that ran for days."""
-    whole = int(seconds)
-    days, rest = divmod(whole, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes, secs = divmod(rest, 60)
-    clock = f"{hours:02d}:{minutes:02d}:{secs:02d}"
-    return f"{days} d {clock}" if days else clock
+from greeter.shared.run_facts import RunFacts, format_duration
 
 
 @dataclass
@@ -39,9 +31,12 @@ class ProcessState:
     peak_in_flight: int = 0
     template_reads: Counter[str] = field(default_factory=Counter)
     template_renders: Counter[str] = field(default_factory=Counter)
+    run: RunFacts | None = None  # a worker of greeter's supervisor: the whole run, across reloads
 
     def request_started(self) -> None:
         self.requests_served += 1
+        if self.run is not None:
+            self.run.count(self.requests_served)
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
 
@@ -72,6 +67,7 @@ class ProcessState:
             "peak_in_flight": self.peak_in_flight,
             "templates": self.template_counts(),
             "viewers": viewers,
+            "run": self.run.sentence(self.pid, uptime) if self.run is not None else None,
         }
 
     def template_counts(self) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ DEFAULTS: Mapping[str, Any] = {
     # the account whose URLs (/~ann/...) this greeter answers: a prefix naming another gets 421. None or "": any.
     # `greeter --socket` sets it to the account that runs it (greeter/server/serve.py)
     "PREFIX_USER": None,
+    "BLOCKED_LOOP_SECONDS": 0.5,  # an event loop held longer by a view is named in one log line; 0: no line
 }
 ENV_PREFIX = "GREETER"
 SERVED_HOSTS = "SERVED_HOSTS"  # where the checked TRUSTED_HOSTS list ends up: greeter.shared.security reads it
@@ -76,6 +77,8 @@ NUMBER_RANGES: Mapping[str, NumberRange] = {
     "STREAM_MAX_VIEWERS": NumberRange("a whole number of viewers", 0, 1_000_000, whole=True),
     # more proxies than that in front of one app is a mistake, not a deployment
     "PROXY_HOPS": NumberRange("a whole number of proxies", 0, 10, whole=True),
+    # 0 turns the line off; a loop held for a minute has long been noticed by everyone waiting on it
+    "BLOCKED_LOOP_SECONDS": NumberRange("a number of seconds", 0, 60),
 }
 
 

@@ -102,9 +102,9 @@ def version(distribution: str) -> str:
 
 
 @contextmanager
-def all_running(*specs: ServerSpec) -> Iterator[list[RunningServer]]:
+def all_running(*specs: ServerSpec, every_warning: bool = False) -> Iterator[list[RunningServer]]:
     """Start every server; stop them all on the way out, however it goes, all at once (one may take its graceful
-    time: the others do not wait in line behind it).
+    time: the others do not wait in line behind it). With every_warning, each prints every RuntimeWarning.
 
     A Ctrl+C or SIGTERM (a `kill`, a service stop) is remembered (greeter/shared/stop_request.py) and acted on by
     the caller between its steps, and here while a server starts: it unwinds through here, never past a server
@@ -115,7 +115,9 @@ def all_running(*specs: ServerSpec) -> Iterator[list[RunningServer]]:
         try:
             log_paths = [Path(logs) / f"server{number}.log" for number in range(len(specs))]
             for spec, log_path in zip(specs, log_paths, strict=True):
-                processes.append(_start(spec, log_path))  # all of them starting at once, then each waited for
+                processes.append(
+                    _start(spec, log_path, every_warning)
+                )  # all of them starting at once, then each waited for
             yield [
                 RunningServer(spec, _wait_until_ready(spec, process, log_path), process.pid, log_path)
                 for spec, process, log_path in zip(specs, processes, log_paths, strict=True)
@@ -124,7 +126,7 @@ def all_running(*specs: ServerSpec) -> Iterator[list[RunningServer]]:
             _stop(processes)
 
 
-def _start(spec: ServerSpec, log_path: Path) -> subprocess.Popen[bytes]:
+def _start(spec: ServerSpec, log_path: Path, every_warning: bool) -> subprocess.Popen[bytes]:
     with log_path.open("wb") as log:
         # the log goes to a file: a pipe nobody reads would fill up with the access log and block the server
         return subprocess.Popen(
@@ -132,15 +134,21 @@ def _start(spec: ServerSpec, log_path: Path) -> subprocess.Popen[bytes]:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=server_environment(),
+            env=server_environment(every_warning=every_warning),
             cwd=spec.cwd,
         )
 
 
-def server_environment() -> dict[str, str]:
-    """Ours, less what would make the sides differ; unbuffered, whoever runs greeter: the log is read as it grows."""
+def server_environment(*, every_warning: bool = False) -> dict[str, str]:
+    """Ours, less what would make the sides differ; unbuffered, whoever runs greeter: the log is read as it grows.
+
+    every_warning: each RuntimeWarning printed, not only the first of each line of code (Python's default), as
+    `greeter compare` reads each case's own (a coroutine never awaited) from the log."""
     inherited = {name: value for name, value in os.environ.items() if name not in NOT_INHERITED}
-    return {**inherited, "PYTHONUNBUFFERED": "1"}
+    if not every_warning:
+        return {**inherited, "PYTHONUNBUFFERED": "1"}
+    warnings = ",".join(filter(None, [inherited.get("PYTHONWARNINGS"), "always::RuntimeWarning"]))
+    return {**inherited, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": warnings}
 
 
 def _wait_until_ready(spec: ServerSpec, process: subprocess.Popen[bytes], log_path: Path) -> str:

@@ -20,6 +20,8 @@ from markupsafe import Markup
 
 from greeter.shared.paths import LIBRARY_FOLDERS, PACKAGE_DIR, is_students_code, shown_path
 
+GREETERS_MACHINERY = "greeter's machinery"  # its frames outside the student's files, folded
+
 FUNCTION_LINES_SHOWN = 30  # a student's function up to this long is shown whole; a longer one around the line
 AROUND = 5  # lines before and after the error in a longer function, a module or a template
 LIBRARY_AROUND = 2
@@ -100,9 +102,16 @@ class ErrorView:
 
     @property
     def libraries(self) -> str:
-        """The packages of the folded frames, once each: quart for quart/app.py, greeter for greeter/guard.py."""
-        names = (Path(frame.file).parts[0].removesuffix(".py") for frame in self.library if frame.file)
+        """The packages of the folded frames, once each: quart for quart/app.py; greeter's guard.py or plumbing/
+        as "greeter's machinery", for "greeter" alone would read as the student's own greeter/views.py."""
+        names = (_package_of(frame) for frame in self.library if frame.file)
         return ", ".join(dict.fromkeys(names))
+
+
+def _package_of(frame: FrameView) -> str:
+    if not frame.file.startswith("<") and Path(frame.path).resolve().is_relative_to(PACKAGE_DIR):
+        return GREETERS_MACHINERY
+    return Path(frame.file).parts[0].removesuffix(".py")
 
 
 def frame_file(filename: str) -> str:

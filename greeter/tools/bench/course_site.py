@@ -83,10 +83,11 @@ def course_site(site: Site) -> str:
     is localhost, which the bench's certificate names."""
     text = COURSE_FILE.read_text()
     for old, new in {
-        "<VirtualHost *:80>": f"<VirtualHost 127.0.0.1:{site.http_port}>",
-        "<VirtualHost *:443>": f"<VirtualHost 127.0.0.1:{site.https_port}>",
-        f"ServerName {SHIPPED_SITE}": "ServerName localhost",
-        f"https://{SHIPPED_SITE}/": f"https://localhost:{site.https_port}/",
+        # the site's name and ports, where the file takes them from (docs/production.md, "On other ports")
+        f"Define GREETER_SITE {SHIPPED_SITE}": "Define GREETER_SITE localhost",
+        "Define GREETER_HTTP_PORT 80": f"Define GREETER_HTTP_PORT {site.http_port}",
+        "Define GREETER_HTTPS_PORT 443": f"Define GREETER_HTTPS_PORT {site.https_port}",
+        "Define GREETER_URL https://${GREETER_SITE}": "Define GREETER_URL https://${GREETER_SITE}:${GREETER_HTTPS_PORT}",
         SHIPPED_CERT: str(site.certfile),
         SHIPPED_KEY: str(site.keyfile),
         SHIPPED_STUDENTS_FILE: str(site.students_file),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from flask import Flask
 from quart import Quart
@@ -17,9 +17,9 @@ from greeter.tools.compare.corpus import Corpus
 from greeter.tools.compare.http_client import fetch_over_http
 from greeter.tools.compare.in_process import ORIGIN as TEST_CLIENT_ORIGIN
 from greeter.tools.compare.in_process import fetch_from_flask, fetch_from_quart
-from greeter.tools.compare.logs import LogTail, last_few, listening, notable, warnings_said
+from greeter.tools.compare.logs import LogTail, frozen_before, last_few, listening, notable, warnings_said
 from greeter.tools.compare.observe import observe
-from greeter.tools.compare.verdict import Outcome, judge
+from greeter.tools.compare.verdict import Outcome, Verdict, judge
 from greeter.tools.servers import RunningServer
 
 REQUEST_TIMEOUT = 15.0  # longer than any wait of greeter's corpus
@@ -34,6 +34,11 @@ class Comparison:
     mode: str  # "over HTTP" or "in-process"
     corpus: Corpus
     outcomes: list[Outcome]
+
+    @property
+    def failed(self) -> bool:
+        """Any MISMATCH, or a coroutine never awaited (a porting bug, whatever the answers) anywhere."""
+        return any(outcome.verdict is Verdict.MISMATCH or outcome.never_awaited for outcome in self.outcomes)
 
 
 def with_browsers(
@@ -61,14 +66,16 @@ async def compare_over_http(corpus: Corpus, twin: RunningServer, quart: RunningS
             fetch_over_http(*twin.host_and_port, case, REQUEST_TIMEOUT, twin_browser),
             fetch_over_http(*quart.host_and_port, case, REQUEST_TIMEOUT, quart_browser),
         )
-        outcome = judge(
-            case,
-            observe(twin_answer, case, twin.origin, corpus.masks),
-            observe(quart_answer, case, quart.origin, corpus.masks),
-            corpus.intended,
-        )
         outcomes.append(
-            replace(outcome, twin_said=notable(twin_log.new_lines()), quart_said=notable(quart_log.new_lines()))
+            judge(
+                case,
+                observe(twin_answer, case, twin.origin, corpus.masks),
+                observe(quart_answer, case, quart.origin, corpus.masks),
+                corpus.intended,
+                twin_said=notable(twin_log.new_lines()),
+                quart_said=notable(quart_log.new_lines()),
+                said_is_the_cases=False,  # what a server printed meanwhile: a warning may be an earlier request's
+            )
         )
     return Comparison(twin.spec.name, quart.spec.name, "over HTTP", corpus, outcomes)
 
@@ -85,7 +92,7 @@ async def compare_in_process(
     """Each case through both test clients; the Quart app runs its serving lifecycle meanwhile, as when served."""
     twin_client = twin_app.test_client(use_cookies=False)  # the cookies are the sequence's, as over HTTP
     outcomes: list[Outcome] = []
-    with listening(twin_app) as twin_log, listening(quart_app) as quart_log:
+    with frozen_before(), listening(twin_app) as twin_log, listening(quart_app) as quart_log:
         async with quart_app.test_app():
             quart_client = quart_app.test_client(use_cookies=False)
             assert isinstance(quart_client, QuartClient)  # the protocol test_client() declares names less
@@ -97,15 +104,12 @@ async def compare_in_process(
                     twin_answer = fetch_from_flask(twin_client, case, twin_browser)
                 with warnings_said() as quart_warned:
                     quart_answer = await fetch_from_quart(quart_client, case, REQUEST_TIMEOUT, quart_browser)
-                outcome = judge(
-                    case,
-                    observe(twin_answer, case, TEST_CLIENT_ORIGIN, corpus.masks),
-                    observe(quart_answer, case, TEST_CLIENT_ORIGIN, corpus.masks),
-                    corpus.intended,
-                )
                 outcomes.append(
-                    replace(
-                        outcome,
+                    judge(
+                        case,
+                        observe(twin_answer, case, TEST_CLIENT_ORIGIN, corpus.masks),
+                        observe(quart_answer, case, TEST_CLIENT_ORIGIN, corpus.masks),
+                        corpus.intended,
                         twin_said=last_few(twin_log.taken() + twin_warned),
                         quart_said=last_few(quart_log.taken() + quart_warned),
                     )

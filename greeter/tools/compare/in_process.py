@@ -69,7 +69,10 @@ def fetch_from_flask(client: FlaskClient, case: Case, browser: Browser | None = 
     builder.path = case.path
     builder.request_uri = case.target
     response = client.open(builder)
-    answer_headers = tuple((name.lower(), value) for name, value in response.headers.items())
-    if browser is not None:
-        browser.keep(case.target, answer_headers)
-    return Exchange(response.status_code, answer_headers, response.get_data())
+    try:
+        answer_headers = tuple((name.lower(), value) for name, value in response.headers.items())
+        if browser is not None:
+            browser.keep(case.target, answer_headers)
+        return Exchange(response.status_code, answer_headers, response.get_data())
+    finally:
+        response.close()  # a file's answer (send_file, static) holds it open until closed, as a server closes it

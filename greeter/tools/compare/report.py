@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import difflib
+import re
 import textwrap
 from collections import Counter
 from typing import Any
 
 from greeter.tools.compare.comparison import Comparison
 from greeter.tools.compare.differences import mask_scope
-from greeter.tools.compare.observe import COMPARED, NOT_COMPARED, Observed
-from greeter.tools.compare.verdict import Outcome, Verdict
+from greeter.tools.compare.observe import COMPARED, IN_PROCESS_ONLY, NOT_COMPARED, Observed
+from greeter.tools.compare.verdict import LOGGED, Outcome, Verdict
 
 PATH_WIDTH = 48
 WIDTH = 120  # of the text, as the rest of greeter's output
@@ -18,6 +19,18 @@ PART_WIDTH = 16  # the first column of a side-by-side view
 SIDE_WIDTH = (WIDTH - PART_WIDTH - 2) // 2  # each side's column
 BODY_LINES = 8  # of each body, from the line before the first that differs
 SHOWN_END = 40  # bytes of each body's end, when the two differ only there
+FOLD_AFTER = re.compile(r"(?<=; )|(?<=,)(?=[\"{\[])|(?<=\w )")  # a header's attributes, a JSON item, words
+VARY_HOOK = [
+    "    @app.after_request",
+    "    async def vary_on_the_session(response):",
+    '        response.vary.add("Cookie")',
+    "        return response",
+]
+UNTIED_WARNING = (
+    "A coroutine never awaited was logged: a porting bug whatever the answers, so the exit status is 1. A server "
+    "prints the warning when it frees the coroutine, which can be after the request that made it: the note stands "
+    "beside the case answered meanwhile, and --in-process names the request itself."
+)
 
 
 def title(comparison: Comparison) -> str:
@@ -35,9 +48,11 @@ def _from(comparison: Comparison) -> str:
 
 def summary(comparison: Comparison) -> str:
     counts = Counter(outcome.verdict for outcome in comparison.outcomes)
+    noted = sum(1 for outcome in comparison.outcomes if outcome.note)
+    notes = f"; {noted} note{'s' if noted > 1 else ''}: logged by one app only" if noted else ""
     return (
         f"{counts[Verdict.MATCH]} match, {counts[Verdict.INTENDED]} intended difference(s), "
-        f"{counts[Verdict.MISMATCH]} MISMATCH"
+        f"{counts[Verdict.MISMATCH]} MISMATCH{notes}"
     )
 
 
@@ -57,15 +72,56 @@ def text(comparison: Comparison, *, only_differences: bool) -> str:
         lines += ["", "Left out of the corpus:"]
         for note in comparison.corpus.notes:
             lines += _wrapped(note, "- ", "  ")
+    lines += vary_cookie(mismatches)
+    if any(outcome.never_awaited and outcome.note for outcome in comparison.outcomes):
+        lines += ["", *_wrapped(UNTIED_WARNING, "", "")]
     lines += ["", summary(comparison)]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def not_compared_in(mode: str) -> dict[str, str]:
+    """What is left out of a comparison in this mode: over HTTP, what only the test clients would have shown."""
+    return {what: why for what, why in NOT_COMPARED.items() if mode == "in-process" or what not in IN_PROCESS_ONLY}
+
+
+def vary_cookie(mismatches: list[Outcome]) -> list[str]:
+    """Once, when MISMATCHes differ by Flask's `Vary: Cookie`: how many, why, and the hook that says it in the port."""
+    varying = [
+        outcome for outcome in mismatches if _varies_on_cookie(outcome.twin) and not _varies_on_cookie(outcome.quart)
+    ]
+    if not varying:
+        return []
+    only = sum(
+        1
+        for outcome in varying
+        if outcome.differing == ("other headers",) and _but_vary(outcome.twin) == _but_vary(outcome.quart)
+    )
+    among = f" (and {len(varying) - only} more by it among other differences)" if len(varying) > only else ""
+    why = (
+        f"Vary: Cookie: {only} of the {len(mismatches)} MISMATCH differ only by it{among}. Flask adds it to the answer"
+        " of every request that read the session, Quart only when the session changed; a cache in front could give"
+        " one visitor's page to another. Say it in the port, in an after_request hook (after_app_request in a"
+        " blueprint):"
+    )
+    return ["", *_wrapped(why, "", ""), "", *VARY_HOOK]
+
+
+def _varies_on_cookie(observed: Observed) -> bool:
+    return any(
+        name == "vary" and "cookie" in (token.strip().lower() for token in value.split(","))
+        for name, value in observed.other_headers
+    )
+
+
+def _but_vary(observed: Observed) -> list[tuple[str, str]]:
+    return [header for header in observed.other_headers if header[0] != "vary"]
 
 
 def table(comparison: Comparison, *, only_differences: bool) -> list[str]:
     """The title, what is compared, and one row per case: method, path, each side's status, the verdict, a diff."""
     rows = [("METHOD", "PATH", "FLASK", "QUART", "VERDICT", "DIFFERENCE")]
     for outcome in comparison.outcomes:
-        if only_differences and outcome.verdict is Verdict.MATCH:
+        if only_differences and outcome.verdict is Verdict.MATCH and not outcome.note:
             continue
         case = outcome.case
         rows.append(
@@ -75,13 +131,14 @@ def table(comparison: Comparison, *, only_differences: bool) -> list[str]:
                 _status(outcome.twin),
                 _status(outcome.quart),
                 outcome.verdict.value,
-                outcome.diff,
+                outcome.diff if not outcome.note else "; ".join(filter(None, [outcome.diff, f"note: {outcome.note}"])),
             )
         )
     widths = [max(len(row[column]) for row in rows) for column in range(5)]
     masks = comparison.corpus.masks
     masked = f"; masked: {', '.join(mask_scope(mask) for mask in masks)}" if masks else ""
-    lines = [title(comparison), f"compared: {', '.join(COMPARED)}; not compared: {', '.join(NOT_COMPARED)}{masked}", ""]
+    not_compared = ", ".join(not_compared_in(comparison.mode))
+    lines = [title(comparison), f"compared: {', '.join(COMPARED)}; not compared: {not_compared}{masked}", ""]
     lines += [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[5] for row in rows
     ]
@@ -94,7 +151,7 @@ def side_by_side(outcome: Outcome) -> list[str]:
     case = outcome.case
     lines = [f"MISMATCH {case.method} {case.shown(80)} {case.context}".rstrip()]
     lines.append(_row("", "FLASK", "QUART"))
-    rows = [(part, *_values(outcome, part)) for part in outcome.differing]
+    rows = [(part, *_values(outcome, part)) for part in outcome.differing if part != LOGGED]  # shown below
     if outcome.twin_said or outcome.quart_said:  # what each app logged or warned of meanwhile
         rows.append(("logged", _folded(list(outcome.twin_said)), _folded(list(outcome.quart_said))))
     for part, flask_lines, quart_lines in rows:
@@ -106,6 +163,8 @@ def side_by_side(outcome: Outcome) -> list[str]:
                     quart_lines[number] if number < len(quart_lines) else "",
                 )
             )
+    if LOGGED in outcome.differing:
+        lines.append("  a coroutine never awaited: the call needs its await, whatever the answers say")
     return lines
 
 
@@ -125,8 +184,22 @@ def _values(outcome: Outcome, part: str) -> tuple[list[str], list[str]]:
 
 
 def _folded(lines: list[str]) -> list[str]:
-    """Each line folded to the column, so that a long header is shown whole."""
-    return [piece for line in lines for piece in textwrap.wrap(line, SIDE_WIDTH, break_on_hyphens=False) or [""]]
+    """Each line folded to the column, so that a long header is shown whole: between its parts (after a `; ` or
+    a `,` that starts a new item), never at a space inside a value (a session's `" t"`, `Hello, Ada!`)."""
+    return [piece for line in lines for piece in _fold(line)]
+
+
+def _fold(line: str) -> list[str]:
+    pieces, current = [], ""
+    for part in FOLD_AFTER.split(line):
+        if current and len((current + part).rstrip()) > SIDE_WIDTH:
+            pieces.append(current.rstrip())
+            current = ""
+        current += part
+        while len(current.rstrip()) > SIDE_WIDTH:  # a part longer than the column: cut where it must be
+            pieces.append(current[:SIDE_WIDTH])
+            current = current[SIDE_WIDTH:]
+    return [*pieces, current.rstrip()] if current or not pieces else pieces
 
 
 def _body_lines(flask: bytes, quart: bytes) -> tuple[list[str], list[str]]:
@@ -204,8 +277,9 @@ def _status(observed: Observed) -> str:
     return str(observed.status) if isinstance(observed.status, int) else "no answer"
 
 
-def as_json(comparison: Comparison) -> dict[str, Any]:
-    """The whole result: the sides, the corpus (its source, intended differences, masks, notes), every case."""
+def as_json(comparison: Comparison, *, only_differences: bool = False) -> dict[str, Any]:
+    """The whole result: the sides, the corpus (its source, intended differences, masks, notes), every case (with
+    only_differences, every case but the matches with nothing to note; the summary still counts them all)."""
     counts = Counter(outcome.verdict for outcome in comparison.outcomes)
     corpus = comparison.corpus
     return {
@@ -216,14 +290,20 @@ def as_json(comparison: Comparison) -> dict[str, Any]:
         "summary": {
             "requests": len(comparison.outcomes),
             **{verdict.name.lower(): counts[verdict] for verdict in Verdict},
+            "noted": sum(1 for outcome in comparison.outcomes if outcome.note),
         },
         "compared": list(COMPARED),
-        "not_compared": NOT_COMPARED,
+        "not_compared": not_compared_in(comparison.mode),
         "corpus": corpus.source,
         "intended_differences": [{"title": d.title, "reason": d.reason} for d in corpus.intended],
         "masks": [{"what": mask_scope(mask), "why": mask.why} for mask in corpus.masks],
         "left_out": list(corpus.notes),
-        "cases": [_case_json(outcome) for outcome in comparison.outcomes],
+        "only_differences": only_differences,
+        "cases": [
+            _case_json(outcome)
+            for outcome in comparison.outcomes
+            if not (only_differences and outcome.verdict is Verdict.MATCH and not outcome.note)
+        ],
     }
 
 
@@ -242,6 +322,7 @@ def _case_json(outcome: Outcome) -> dict[str, Any]:
         "differing": list(outcome.differing),
         "difference": outcome.diff or None,
         "intended": None if outcome.intended is None else outcome.intended.title,
+        "note": outcome.note,
         "flask": _observed_json(outcome.twin) | {"said": list(outcome.twin_said)},
         "quart": _observed_json(outcome.quart) | {"said": list(outcome.quart_said)},
     }

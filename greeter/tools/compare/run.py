@@ -18,7 +18,6 @@ from greeter.tools.compare.comparison import Comparison, compare_in_process, com
 from greeter.tools.compare.corpus import CORPUS_TOML, Corpus, load_corpus
 from greeter.tools.compare.differences import differences_markdown
 from greeter.tools.compare.url_map import derive_corpus
-from greeter.tools.compare.verdict import Verdict
 from greeter.tools.servers import (
     ServerSpec,
     all_running,
@@ -71,10 +70,10 @@ def run_compare(
         return 0
     comparison = asyncio.run(_compare(pair, corpus, in_process=in_process))
     if as_json:
-        print(json.dumps(report.as_json(comparison), indent=2, ensure_ascii=False))
+        print(json.dumps(report.as_json(comparison, only_differences=only_differences), indent=2, ensure_ascii=False))
     else:
         print(report.text(comparison, only_differences=only_differences))
-    return 1 if any(outcome.verdict is Verdict.MISMATCH for outcome in comparison.outcomes) else 0
+    return 1 if comparison.failed else 0
 
 
 def _pair(flask: str | None, quart: str | None) -> Pair:
@@ -131,5 +130,5 @@ def _greeters_pair() -> Pair:
 async def _compare(pair: Pair, corpus: Corpus, *, in_process: bool) -> Comparison:
     if in_process:
         return await compare_in_process(corpus, pair.flask_app(), pair.quart_app(), pair.in_process_names)
-    with all_running(pair.flask_server(), pair.quart_server()) as (twin, quart):
+    with all_running(pair.flask_server(), pair.quart_server(), every_warning=True) as (twin, quart):
         return await compare_over_http(corpus, twin, quart)

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import pwd
+import socket
 import stat
 import time
 from dataclasses import dataclass, replace
@@ -143,16 +144,16 @@ async def _probe_all(statuses: list[SocketStatus], timeout: float) -> list[Socke
 async def _probe(status: SocketStatus, timeout: float) -> SocketStatus:
     """GET / through the socket, as the web server asks for the student's URL, within `timeout`."""
     started = time.monotonic()
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.setblocking(False)
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(status.socket), timeout)
-    except ConnectionRefusedError:
-        return replace(status, state=State.STALE, note="nothing listens: left by a greeter that was killed")
-    except PermissionError:
-        return replace(status, state=State.UNKNOWN, note="cannot connect: run it as root (or as www-data)")
-    except (TimeoutError, BlockingIOError):  # so busy its backlog is full
-        return replace(status, state=State.HUNG, note=f"does not even accept in {timeout:g} s")
-    except FileNotFoundError:  # its greeter stopped and removed it meanwhile
-        return replace(status, state=State.MISSING, note="no socket: not serving")
+        # a Unix socket connects at once or not at all, never "in progress": asyncio would wait for a full
+        # backlog's EAGAIN to become writable, then take it for connected (and the write for a hang-up)
+        connection.connect(str(status.socket))
+    except OSError as error:
+        connection.close()
+        return _not_connected(status, error)
+    reader, writer = await asyncio.open_unix_connection(sock=connection)
     try:
         writer.write(
             f"GET / HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-Prefix: /~{status.student}/greeter\r\n"
@@ -173,6 +174,19 @@ async def _probe(status: SocketStatus, timeout: float) -> SocketStatus:
     if len(words) < 2 or not words[0].startswith(b"HTTP/") or not words[1].isdigit():
         return replace(status, state=State.HUNG, note="accepts, then closes without an answer")
     return replace(status, http_status=int(words[1]), answer_ms=elapsed_ms)
+
+
+def _not_connected(status: SocketStatus, error: OSError) -> SocketStatus:
+    """What a refused connect says about the student's greeter."""
+    if isinstance(error, BlockingIOError):  # EAGAIN from a Unix socket: its backlog is full
+        return replace(status, state=State.HUNG, note="does not accept: its backlog is full")
+    if isinstance(error, ConnectionRefusedError):
+        return replace(status, state=State.STALE, note="nothing listens: left by a greeter that was killed")
+    if isinstance(error, PermissionError):
+        return replace(status, state=State.UNKNOWN, note="cannot connect: run it as root (or as www-data)")
+    if isinstance(error, FileNotFoundError):  # its greeter stopped and removed it meanwhile
+        return replace(status, state=State.MISSING, note="no socket: not serving")
+    return replace(status, state=State.UNKNOWN, note=f"cannot connect: {error.strerror or error}")
 
 
 def _kind(mode: int) -> str:
