@@ -19,7 +19,13 @@ from quart import Quart, Response, request, stream_with_context
 from quart.wrappers.request import Body
 
 from greeter import create_app
-from greeter.plumbing.asgi_connection import EVERY_RESPONSE_HEADERS, LeanHTTPConnection, add_to_every_response
+from greeter.plumbing.asgi_connection import (
+    CONNECTION_CLOSE,
+    EVERY_RESPONSE_HEADERS,
+    LeanHTTPConnection,
+    add_to_every_response,
+    stopping,
+)
 from greeter.plumbing.lean_request import LazyBody, LazyEvent, LeanRequest
 
 STEP_TIMEOUT = scaled(5.0)
@@ -62,10 +68,12 @@ class Client:
         return b"".join(message["body"] for message in self.sent[1:])
 
 
-def scope(path: str, method: str = "GET", headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, Any]:
+def scope(
+    path: str, method: str = "GET", headers: list[tuple[bytes, bytes]] | None = None, http_version: str = "1.1"
+) -> dict[str, Any]:
     return {
         "type": "http",
-        "http_version": "1.1",
+        "http_version": http_version,
         "asgi": {"spec_version": "2.1", "version": "3.0"},
         "method": method,
         "scheme": "http",
@@ -409,3 +417,47 @@ async def test_only_a_response_with_a_timeout_runs_under_a_deadline(
     client.leave.set()
     await asyncio.wait_for(task, STEP_TIMEOUT)
     assert deadlines == [60]  # none for the stream
+
+
+async def test_once_the_worker_stops_every_http1_answer_says_connection_close(lean_app: Quart) -> None:
+    stop = stopping(lean_app)  # what greeter's serving loop makes, and sets as its worker begins to stop
+    assert CONNECTION_CLOSE not in (await call(lean_app, Client())).headers  # serving: kept alive
+    stop.set()
+    told = await call(lean_app, Client())
+    assert told.headers.count(CONNECTION_CLOSE) == 1
+    assert (await call(lean_app, Client(), "/nowhere")).headers.count(CONNECTION_CLOSE) == 1  # an error page too
+    # HTTP/2 has no Connection header (h2 refuses to send one): there the server's GOAWAY says it
+    assert CONNECTION_CLOSE not in (await call(lean_app, Client(), http_version="2")).headers
+
+
+async def test_without_greeters_loop_no_answer_says_connection_close(lean_app: Quart) -> None:
+    # `hypercorn greeter:app` makes no stop event: the answers are Quart's, Connection and all
+    assert CONNECTION_CLOSE not in (await call(lean_app, Client())).headers
+    client = Client()
+    task = asyncio.create_task(call(lean_app, client, "/stream"))
+    for _ in range(100):
+        if client.sent:
+            break
+        await asyncio.sleep(0.01)
+    assert CONNECTION_CLOSE not in client.headers
+    client.leave.set()
+    await asyncio.wait_for(task, STEP_TIMEOUT)
+
+
+@pytest.mark.parametrize(("http_version", "closes"), [("1.1", True), ("2", False)])
+async def test_a_live_stream_says_its_connection_ends_with_it(lean_app: Quart, http_version: str, closes: bool) -> None:
+    # a stream with no timeout of its own lasts as long as its viewer: when a stop or a reload ends it, its
+    # connection ends with it at once, and the viewer's EventSource reconnects on a new one
+    stopping(lean_app)
+    client = Client()
+    task = asyncio.create_task(call(lean_app, client, "/stream", http_version=http_version))
+    for _ in range(100):
+        if client.sent:
+            break
+        await asyncio.sleep(0.01)
+    assert (CONNECTION_CLOSE in client.headers) is closes
+    client.leave.set()
+    await asyncio.wait_for(task, STEP_TIMEOUT)
+    slow = Client()  # a stream with Quart's RESPONSE_TIMEOUT is a slow answer, not a live stream: kept alive
+    lean_app.config["RESPONSE_TIMEOUT"] = 0.05
+    assert CONNECTION_CLOSE not in (await call(lean_app, slow, "/slow-stream")).headers

@@ -7,6 +7,7 @@ greeter's page exists for: when one of them fails, Quart has fixed it upstream, 
 
 from __future__ import annotations
 
+import html
 import inspect
 import re
 from collections.abc import Callable, Coroutine, Iterator
@@ -302,3 +303,28 @@ async def test_quart_still_takes_the_frames_line_now_and_names_no_function(debug
     assert '"line": frame.f_lineno' in inspect.getsource(traceback_response), UPSTREAM.format(
         fault="numbers a frame by its f_lineno"
     )
+
+
+def page_stamp(page: str) -> str:
+    match = re.search(r'data-stamp="([0-9a-f]+)"', page)
+    assert match is not None, page
+    return match.group(1)
+
+
+async def test_a_page_is_stamped_with_the_files_as_its_worker_serves_them(
+    debug_app: Quart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # after a save, until the new worker serves, the old one still answers from the templates it started with: a
+    # page it sends then must look outdated to the next look, or it would show the template of before for good
+    _, first, _ = await get_page(debug_app, "/greet/")
+    match = re.search(r'data-check="([^"]+)"', first)
+    assert match is not None
+    check = html.unescape(match.group(1))
+    _, answer, _ = await get_page(debug_app, check)
+    assert answer == page_stamp(first)  # nothing saved: up to date
+    on_disk = live_reload._now
+    monkeypatch.setattr(live_reload, "_now", lambda path: (on_disk(path)[0] + 1, on_disk(path)[1] + 1))  # all saved
+    _, second, _ = await get_page(debug_app, "/greet/")
+    assert page_stamp(second) == page_stamp(first)  # as this worker serves it: the template it started with
+    _, answer, _ = await get_page(debug_app, check)
+    assert answer != page_stamp(second)  # so the look on the new worker reloads it

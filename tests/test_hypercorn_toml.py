@@ -54,6 +54,8 @@ def test_unknown_keys_are_named() -> None:
         ('workers = "two"\n', "has a wrong value: workers should be int or float, not str"),
         ("graceful_timeout = true\n", "has a wrong value: graceful_timeout should be int or float, not bool"),
         ("use_reloader = 1\n", "has a wrong value: use_reloader should be bool, not int"),
+        # greeter's serving loop serves TCP only (greeter/server/serving_loop.py): refused, not silently ignored
+        ('quic_bind = ["127.0.0.1:4433"]\n', "quic_bind asks for HTTP/3, which greeter does not serve"),
     ],
 )
 def test_bad_file_is_one_sentence(tmp_path: Path, text: str, message: str) -> None:

@@ -8,6 +8,7 @@ import signal
 import time
 
 import httpx
+import pytest
 from conftest import DOCS, GREETER_READY, KEEP_ALIVE_LIMITS, Server, StartServer, command_path, read_figures, scaled
 
 CLIENT_TIMEOUT = httpx.Timeout(scaled(30.0))
@@ -101,6 +102,17 @@ async def test_serving_log_ends_with_requests_and_uptime(greeter_server: Server)
     quoted = re.findall(r"`([^`]*greeter: process \d+ served \d+ requests in [^`]*)`", " ".join(pages.split()))
     assert len(quoted) >= 2  # the long-running process (serving.md), and Production's logs
     assert {re.sub(r"\d+", "0", line) for line in quoted} == {re.sub(r"\d+", "0", last_line)}, quoted
+
+
+@pytest.mark.parametrize("flags", [[], ["--workers", "2"]], ids=["alone", "workers"])
+def test_a_greeter_that_answered_nothing_ends_with_its_summary_too(start_server: StartServer, flags: list[str]) -> None:
+    # Hypercorn's loggers are made as a worker starts (greeter/server/serving_loop.py), not by a first request;
+    # under the supervisor the one line is its own, for the whole run (greeter/server/run_ledger.py)
+    server = start_server([command_path("greeter"), "0", *flags], GREETER_READY)
+    time.sleep(1.0)  # every worker serving: the log is theirs to say, not a request's to open
+    assert server.stop() == 0
+    served = re.findall(r"greeter: process (\d+) served 0 requests in \d\d:\d\d:\d\d", server.output())
+    assert served == [str(server.process.pid)], server.output()
 
 
 async def test_each_worker_has_its_own_figures(start_server: StartServer) -> None:

@@ -65,8 +65,11 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-def start_greeter(start_server: StartServer, checkout: Path, *args: str, cwd: Path | None = None) -> Server:
-    return start_server([str(checkout / ".venv" / "bin" / "greeter"), "0", *args], GREETER_READY, cwd=cwd or checkout)
+def start_greeter(
+    start_server: StartServer, checkout: Path, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Server:
+    argv = [str(checkout / ".venv" / "bin" / "greeter"), "0", *args]
+    return start_server(argv, GREETER_READY, cwd=cwd or checkout, env=env)
 
 
 async def served_within(http: httpx.AsyncClient, path: str, text: str, seconds: float = SERVED_WITHIN) -> float:
@@ -302,3 +305,44 @@ async def test_the_code_served_is_the_installed_one_wherever_you_start(
         assert (await http.get("/")).text == "Hello, installed copy!"
     assert quiet.stop() == 0
     assert "not this checkout" not in quiet.output()
+
+
+async def test_a_broken_package_init_is_said_compactly_and_the_code_from_before_kept(
+    start_server: StartServer, checkout: Path
+) -> None:
+    server = start_greeter(start_server, checkout, "--reload")
+    init = checkout / "greeter" / "__init__.py"
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+        assert (await http.get("/")).text == "Hello World!"
+        before = server.output()
+        init.write_text(init.read_text() + "\ndef broken(:\n")
+        server.wait_for("still serving the code from before")
+        said = server.output().removeprefix(before)
+        assert "SyntaxError" in said and "__init__.py" in said
+        assert "Traceback" not in said  # Python's four lines, nothing of greeter's machinery
+        assert (await http.get("/")).text == "Hello World!"
+    assert server.stop() == 0
+
+
+def save_in_the_second(path: Path, text: str, second: int, nanoseconds: int) -> None:
+    """Save, then date the save within one given second, as two quick saves are: the .pyc's stamp is the same."""
+    path.write_text(text)
+    os.utime(path, ns=(second * 10**9 + nanoseconds, second * 10**9 + nanoseconds))
+
+
+async def test_two_saves_of_the_same_size_in_one_second_are_both_served(
+    start_server: StartServer, checkout: Path
+) -> None:
+    # bytecode written as on a student's machine (the suite's environment may say PYTHONDONTWRITEBYTECODE=1)
+    server = start_greeter(start_server, checkout, "--reload", env={"PYTHONDONTWRITEBYTECODE": ""})
+    views = checkout / "greeter" / "views.py"
+    original = views.read_text()
+    second = int(time.time()) + 5  # ahead of any earlier save: each save below is a change the reloader sees
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+        assert (await http.get("/")).text == "Hello World!"
+        save_in_the_second(views, original.replace('"Hello World!"', '"Hello AAAAA!"'), second, 100_000_000)
+        await served_within(http, "/", "Hello AAAAA!")
+        # the same size, the same second: Python alone would take the first save's .pyc for this one
+        save_in_the_second(views, original.replace('"Hello World!"', '"Hello BBBBB!"'), second, 600_000_000)
+        await served_within(http, "/", "Hello BBBBB!")
+    assert server.stop() == 0

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import select
+import subprocess
+import sys
+import time
 from pathlib import Path
 
-from conftest import REPO_ROOT
+import pytest
+from conftest import REPO_ROOT, scaled
 
 from greeter.server.reloader import (
+    LOOK_ANYWAY_SECONDS,
+    POLL_SECONDS,
     Watched,
     Watcher,
     changed_files,
     describe_change,
     enclosing_checkout,
+    fresh_bytecode,
     other_copy_warning,
     served_sources,
     stamps,
@@ -93,3 +102,99 @@ def test_a_warning_when_the_code_served_is_not_the_checkout_here(tmp_path: Path)
     assert warning.startswith(f"the code served is the copy in {PACKAGE_DIR}, not this checkout's")
     assert "edits here change nothing until you install again" in warning
     assert "`.venv/bin/pip install -e .`" in warning and warning.endswith(".")
+
+
+WAKE_TIMEOUT = scaled(10.0)  # the kernel's event comes at once; a bound for a loaded machine
+
+
+def woken(watcher: Watcher, timeout: float = WAKE_TIMEOUT) -> bool:
+    """Whether the watcher's events are readable within the timeout (what wakes the supervisor)."""
+    events = watcher.fileno()
+    assert events is not None
+    return bool(select.select([events], [], [], timeout)[0])
+
+
+def test_the_kernel_wakes_the_watcher_at_a_save_and_new_folders_are_watched(tmp_path: Path) -> None:
+    watcher = Watcher(make_tree(tmp_path))
+    try:
+        assert watcher.fileno() is not None  # Linux's inotify: the supervisor sleeps until a file changes
+        assert watcher.timeout() > LOOK_ANYWAY_SECONDS / 2  # idle, it looks at the files only now and then
+        assert not woken(watcher, 0)
+        views = tmp_path / "pkg" / "views.py"
+        views.write_text("a = 10\n")
+        assert woken(watcher)
+        assert watcher.changes() == [views]
+        made = tmp_path / "pkg" / "made" / "later"
+        made.mkdir(parents=True)  # a folder made after the start, and one inside it at once
+        assert woken(watcher)
+        assert watcher.changes() == []  # folders alone change nothing
+        (made / "new.py").write_text("c = 3\n")
+        assert woken(watcher)
+        assert watcher.changes() == [made / "new.py"]
+        (tmp_path / "pkg" / "__pycache__").mkdir()
+        watcher.changes()
+        (tmp_path / "pkg" / "__pycache__" / "views.cpython-311.pyc").write_bytes(b"")
+        assert not woken(watcher, 0.1)  # the workers' bytecode never wakes it
+    finally:
+        watcher.close()
+
+
+def test_without_the_kernels_events_the_files_are_polled(tmp_path: Path) -> None:
+    watcher = Watcher(make_tree(tmp_path), events=False)
+    assert watcher.fileno() is None and watcher.timeout() <= POLL_SECONDS
+    views = tmp_path / "pkg" / "views.py"
+    views.write_text("a = 10\n")
+    time.sleep(POLL_SECONDS)
+    assert watcher.changes() == [views]
+
+
+def served_value(root: Path) -> str:
+    """What a fresh Python imports from root/samesize.py, as a new worker would (its bytecode cache and all)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import samesize; print(samesize.value)"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def save_in_the_same_second(path: Path, text: str, second: int, nanoseconds: int) -> None:
+    path.write_text(text)
+    os.utime(path, ns=(second * 10**9 + nanoseconds, second * 10**9 + nanoseconds))
+
+
+def test_a_second_save_of_the_same_size_in_the_same_second_is_never_served_from_a_stale_pyc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as the fresh Pythons below: they write bytecode
+    module = tmp_path / "samesize.py"
+    second = int(time.time()) - 10
+    save_in_the_same_second(module, "value = 'AAAAA'\n", second, 100_000_000)
+    assert served_value(tmp_path) == "AAAAA"  # a timestamp .pyc now: the whole second and the size
+    save_in_the_same_second(module, "value = 'BBBBB'\n", second, 600_000_000)
+    assert served_value(tmp_path) == "AAAAA"  # Python's own check is fooled: the bug greeter's reload had
+    fresh_bytecode([module])  # what the supervisor does for each changed file, before the new workers start
+    assert served_value(tmp_path) == "BBBBB"
+    # a third save in the same second, while a worker may still be starting: the .pyc is checked by its content
+    save_in_the_same_second(module, "value = 'CCCCC'\n", second, 900_000_000)
+    assert served_value(tmp_path) == "CCCCC"
+    save_in_the_same_second(module, "value = (\n", second, 950_000_000)
+    fresh_bytecode([module])  # it does not compile: no .pyc at all, the worker says the error
+    assert not Path(importlib.util.cache_from_source(str(module))).exists()
+
+
+def test_where_no_bytecode_is_written_a_changed_files_old_one_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # PYTHONDONTWRITEBYTECODE: greeter writes none either
+    module = tmp_path / "samesize.py"
+    second = int(time.time()) - 10
+    save_in_the_same_second(module, "value = 'AAAAA'\n", second, 100_000_000)
+    assert served_value(tmp_path) == "AAAAA"  # a .pyc from before, written by a Python that writes them
+    save_in_the_same_second(module, "value = 'BBBBB'\n", second, 600_000_000)
+    fresh_bytecode([module])
+    assert not Path(importlib.util.cache_from_source(str(module))).exists()

@@ -7,6 +7,7 @@ Served from a student's copy of the package (conftest.copy_of_the_package), so t
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -15,6 +16,8 @@ from pathlib import Path
 import httpx
 from conftest import GREETER_READY, REPO_ROOT, StartServer, copy_of_the_package, scaled
 from flask.testing import FlaskClient
+
+from greeter.server.run_ledger import RunLedger
 
 RUN = re.compile(r'<p data-figure="run">([^<]*)</p>')
 SENTENCE = (
@@ -70,3 +73,19 @@ def test_a_process_on_its_own_and_the_twin_say_no_more(flask_client: FlaskClient
     server = start_server([sys.executable, "-m", "greeter", "0"], GREETER_READY)
     assert 'data-figure="run"' not in httpx.get(server.base_url + "/process/", timeout=scaled(10)).text
     assert 'data-figure="run"' not in flask_client.get("/process/").get_data(as_text=True)
+
+
+def test_a_forked_worker_counts_into_the_supervisors_ledger() -> None:
+    # the counts are a shared page the fork inherits (no multiprocessing): the child's store is the parent's sum
+    ledger = RunLedger()
+    facts = ledger.facts_for(1)
+    pid = os.fork()
+    if pid == 0:
+        facts.count(7)
+        os._exit(0)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    assert facts.run_served() == 7
+    ledger.gone(facts)
+    again = ledger.facts_for(1)
+    assert (again.why, again.run_served()) == ("after a reload", 7)  # gone workers' requests stay in the run
+    assert re.fullmatch(rf"greeter: process {os.getpid()} served 7 requests in 00:00:0\d", ledger.stop_line())

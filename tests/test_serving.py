@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -193,7 +195,7 @@ async def test_several_workers(start_server: StartServer) -> None:
     children = command_lines_in_session(server.process.pid)
     # named in ps, not `python3 -c from multiprocessing.spawn import ...`
     assert {f"greeter worker {number} (port {port})" for number in (1, 2)} <= set(children), children
-    assert not any("multiprocessing.spawn" in line for line in children), children
+    assert len(children) == 2, children  # the workers alone: no forkserver, no resource tracker beside them
     async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
         await _both_workers_answer(http)
     assert server.stop() == 0
@@ -244,3 +246,83 @@ async def test_on_all_interfaces_the_url_for_other_machines_is_not_this_machine_
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
         assert not all(ipaddress.ip_address(address).is_loopback for address in addresses), line
     assert server.stop() == 0
+
+
+# what greeter's supervisor must not have imported when it starts serving: it only watches files and manages workers
+FRAMEWORK = ("quart", "flask", "werkzeug", "jinja2", "hypercorn.asyncio", "asyncio", "multiprocessing", "uvloop")
+
+
+def test_the_command_and_the_supervisor_import_no_framework() -> None:
+    # the banner and the settings check come first; the supervisor then imports the framework once, after the
+    # banner, and every worker forked from it shares those pages (greeter/server/zygote.py)
+    code = (
+        "import sys, greeter.cli, greeter.server.serve, greeter.server.supervisor;"
+        " from greeter.shared.settings import check_settings; check_settings();"
+        f" print(sorted(name for name in {FRAMEWORK!r} if name in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=STOP_TIMEOUT)
+    assert done.stdout.strip() == "[]", done.stderr
+
+
+# a worker as it starts and answers every route, after the supervisor's preload: what it imports that is not greeter
+WORKER_IMPORTS = """
+import asyncio, sys
+import greeter.cli, greeter.server.serve  # what the supervisor has imported
+from greeter.server.zygote import forget_greeter, preload
+preload()
+forget_greeter()
+before = set(sys.modules)
+import greeter.server.worker
+from greeter import create_app
+
+async def answer_every_route() -> None:
+    client = create_app().test_client()
+    for path in sys.argv[1:]:
+        await client.get(path, headers={"Host": "greeter.test"})
+
+asyncio.run(answer_every_route())
+print(sorted(name for name in set(sys.modules) - before if name.split(".")[0] != "greeter"))
+"""
+
+
+@pytest.mark.parametrize("debug", ["", "true"], ids=["reload", "debug"])
+def test_the_supervisor_preloads_everything_a_worker_imports(debug: str) -> None:
+    # imported by the worker alone, a library costs each worker its own pages, not a share of the supervisor's
+    paths = [path for path, *_ in EXPECTED] + ["/process/", "/wait/0", "/static/nothing"]
+    env = {**os.environ, "GREETER_DEBUG": debug} if debug else None  # --debug's own plumbing too
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER_IMPORTS, *paths], capture_output=True, text=True, timeout=STOP_TIMEOUT, env=env
+    )
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("flags", "count"), [(["--workers", "2"], 2), (["--reload"], 1)], ids=["workers", "reload"])
+def test_a_killed_supervisor_takes_its_workers_with_it(start_server: StartServer, flags: list[str], count: int) -> None:
+    server = start_server([command_path("greeter"), "0", *flags], GREETER_READY)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while len(workers := worker_pids(server.process.pid)) < count:
+        assert time.monotonic() < deadline, workers
+        time.sleep(0.05)
+    server.process.kill()  # SIGKILL: no handler, no goodbye; each worker sees its pipe's end of file
+    server.process.wait(timeout=STOP_TIMEOUT)
+    server.signalled = True
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while running := [pid for pid in workers if is_running(pid)]:
+        assert time.monotonic() < deadline, f"workers {running} outlived their supervisor"
+        time.sleep(0.05)
+
+
+def worker_pids(supervisor: int) -> list[int]:
+    """The supervisor's children, as /proc lists them."""
+    found = []
+    for task in Path(f"/proc/{supervisor}/task").glob("*/children"):
+        found += [int(pid) for pid in task.read_text().split()]
+    return found
+
+
+def is_running(pid: int) -> bool:
+    """Whether the process is there and not a zombie waiting for whoever adopted it to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False

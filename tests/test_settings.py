@@ -16,7 +16,7 @@ from quart import Quart
 
 from greeter import create_app
 from greeter.flask_twin import create_flask_app
-from greeter.shared.settings import DEFAULTS, SERVED_HOSTS, SettingsError
+from greeter.shared.settings import DEFAULTS, SERVED_HOSTS, PlainConfig, SettingsError, check_settings
 
 
 @pytest.mark.parametrize("factory", [create_app, create_flask_app])
@@ -106,6 +106,64 @@ def test_every_hostile_value_is_one_sentence_naming_it(
         factory()
     sentence = str(refused.value)
     assert sentence.startswith(f"{name} must ") and sentence.endswith(".") and "\n" not in sentence
+
+
+def sentence_of(check: Callable[[], object]) -> str | None:
+    try:
+        check()
+    except SettingsError as error:
+        return str(error)
+    return None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        *HOSTILE,
+        ("GREETER_WAIT_MAX_SECONDS", "2.5"),
+        ("GREETER_TRUSTED_HOSTS", "a.org, .b.org"),
+        ("GREETER_TRUSTED_HOSTS", '["a.org"]'),
+        ("GREETER_DEBUG", "true"),
+        ("GREETER_NOT_A_SETTING", "1"),
+    ],
+)
+def test_the_framework_free_check_says_what_create_app_says(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    # `greeter --reload` checks the settings in its supervisor, which imports no framework to do it
+    monkeypatch.setenv(name, value)
+    assert sentence_of(check_settings) == sentence_of(create_app)
+
+
+def test_the_plain_config_loads_the_environment_as_flask_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flask.config import Config
+
+    for name in [name for name in os.environ if name.startswith("GREETER_")]:
+        monkeypatch.delenv(name)
+    for name, value in {
+        "GREETER_A": "1.5",
+        "GREETER_B": "not json",
+        "GREETER_C": '{"x": [1, 2]}',
+        "GREETER_D__E": "true",
+        "GREETER_D__F__G": '"deep"',
+        "GREETER_lower": "null",
+        "OTHER_H": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    flask_config, plain = Config("."), PlainConfig()
+    for config in (flask_config, plain):
+        config.from_mapping({"KEPT": 1, "dropped": 2})
+        config.from_prefixed_env("GREETER")
+    assert dict(plain) == dict(flask_config)
+
+
+def test_checking_the_settings_imports_no_framework() -> None:
+    code = (
+        "import sys; from greeter.shared.settings import check_settings; check_settings(); "
+        "print(sorted(name for name in ('flask', 'quart', 'werkzeug', 'jinja2') if name in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,13 @@ plumbing around it:
   answered, its request (headers, Quart's Request) and its Response are let go and only the body being sent is
   kept; the receiver keeps the request's body only until it is all there; a response with no timeout has no
   `asyncio.timeout` around it; and the body's events are made only if something waits on them (the app's
-  request class, greeter/plumbing/lean_request.py).
+  request class, greeter/plumbing/lean_request.py);
+- served by greeter's own loop (greeter/server/serving_loop.py), an HTTP/1 answer says `Connection: close` once
+  the worker stops (`stopping(app)`), so a client sending on a kept-alive connection learns from the answer that
+  the connection ends, and closes it itself, instead of sending its next request as the server closes it; and a
+  live stream (an answer whose own timeout is None: it lasts as long as its viewer) says it from the start, so
+  when a stop or a reload ends it, its connection ends with it at once (a reconnecting EventSource opens a new
+  connection anyway, to whichever worker serves then) rather than idling as a kept-alive connection does.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ if TYPE_CHECKING:
 # app.extensions key: the headers every answer of the app ends with (greeter/guard.py sets them)
 EVERY_RESPONSE_HEADERS = "greeter.every_response_headers"
 EncodedHeaders = tuple[tuple[bytes, bytes], ...]
+STOPPING = "greeter.stopping"  # app.extensions key: the worker's stop, an asyncio.Event
+CONNECTION_CLOSE = (b"connection", b"close")
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,12 @@ class EveryResponse:
 
 
 NO_HEADERS = EveryResponse()
+
+
+def stopping(app: Quart) -> asyncio.Event:
+    """The app's stop, set once its worker begins to stop: every HTTP/1 answer from then on says Connection: close."""
+    event: asyncio.Event = app.extensions.setdefault(STOPPING, asyncio.Event())
+    return event
 
 
 def add_to_every_response(app: Quart, headers: Iterable[tuple[str, str]]) -> None:
@@ -81,6 +95,7 @@ class LeanHTTPConnection(ASGIHTTPConnection):
         self.disconnected = False
         self.receiving: asyncio.Handle | None = None
         self.receiver: asyncio.Task[None] | None = None
+        self.stopping: asyncio.Event | None = app.extensions.get(STOPPING)  # None: not served by greeter's loop
 
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         request = self._create_request_from_scope(send)
@@ -134,9 +149,10 @@ class LeanHTTPConnection(ASGIHTTPConnection):
 
         if isinstance(response, Response) and response.timeout != Ellipsis:
             timeout = cast(float | None, response.timeout)
+            live = timeout is None  # the view said so: a stream as long as its viewer
         else:
-            timeout = self.app.config["RESPONSE_TIMEOUT"]
-        sending = self._send_response(send, response)
+            timeout, live = self.app.config["RESPONSE_TIMEOUT"], False
+        sending = self._send_response(send, response, live=live)
         del response  # _send_response's alone from here: it keeps only the body
         if timeout is None:  # a live stream: no deadline to keep
             await sending
@@ -147,8 +163,8 @@ class LeanHTTPConnection(ASGIHTTPConnection):
         except TimeoutError:
             pass  # as in Quart: the answer is cut off, the server closes the stream
 
-    async def _send_response(self, send: ASGISendCallable, response: ResponseTypes) -> None:
-        await send(self._response_start(response))
+    async def _send_response(self, send: ASGISendCallable, response: ResponseTypes, *, live: bool = False) -> None:
+        await send(self._response_start(response, live=live))
         if isinstance(response, WerkzeugResponse):
             plain: Iterable[str | bytes] = response.response
             del response
@@ -162,9 +178,9 @@ class LeanHTTPConnection(ASGIHTTPConnection):
             await self._send_body(send, body)
         await send(_body(b"", more=False))
 
-    def _response_start(self, response: ResponseTypes) -> HTTPResponseStartEvent:
+    def _response_start(self, response: ResponseTypes, *, live: bool = False) -> HTTPResponseStartEvent:
         """The start message: the response's headers, encoded as Quart's encode_headers does but for those every
-        answer carries (added once, at the end)."""
+        answer carries (added once, at the end), and Connection: close on HTTP/1 once stopping, or for a live stream."""
         replaced = self.every_response.names
         headers = [
             (key, value.encode())
@@ -172,6 +188,8 @@ class LeanHTTPConnection(ASGIHTTPConnection):
             if (key := name.lower().encode()) not in replaced
         ]
         headers += self.every_response.headers
+        if self.stopping is not None and (live or self.stopping.is_set()) and self.scope["http_version"] < "2":
+            headers.append(CONNECTION_CLOSE)  # HTTP/2 has no such header: the server's GOAWAY says it there
         return cast(
             HTTPResponseStartEvent, {"type": "http.response.start", "status": response.status_code, "headers": headers}
         )

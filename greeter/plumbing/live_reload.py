@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import inspect
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -50,16 +51,36 @@ def sources_of_page(path: str) -> frozenset[Path]:
     return _served_pages.get(path, frozenset())
 
 
-def stamp(files: Iterable[Path]) -> str:
-    """What the files are now (size and time of each): a different stamp, a changed file."""
+Stamps = Mapping[Path, tuple[int, int]]  # a file's size and modification time
+
+
+def served_stamps() -> dict[Path, tuple[int, int]]:
+    """The size and time of every file the reloader watches, as this worker starts: the code it serves."""
+    found: dict[Path, tuple[int, int]] = {}
+    for folder in (PACKAGE_DIR, TEMPLATES_DIR):
+        for path in folder.rglob("*"):
+            with suppress(OSError):
+                if path.is_file():
+                    status = path.stat()
+                    found[path.resolve()] = (status.st_size, status.st_mtime_ns)
+    return found
+
+
+def stamp(files: Iterable[Path], served: Stamps | None = None) -> str:
+    """What the files are now (size and time of each), or as served when known: a different stamp, a changed file."""
     digest = hashlib.sha256()
     for path in sorted(set(files)):
         try:
-            status = path.stat()
-            digest.update(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+            size, mtime = served[path] if served is not None and path in served else _now(path)
+            digest.update(f"{path}\0{size}\0{mtime}\n".encode())
         except OSError:
             digest.update(f"{path}\0gone\n".encode())
     return digest.hexdigest()[:16]
+
+
+def _now(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns
 
 
 def is_served_source(path: Path) -> bool:
@@ -122,6 +143,10 @@ def with_script(body: str, tag: str) -> str | None:
 
 def follow_edits(app: Quart) -> None:
     """Put the script on every HTML page of the app, and answer its question."""
+    # a page's stamp is of the files as this worker serves them, not as they are on disk when it answers: after a
+    # save, until the new worker serves, this one still answers from the code and templates it started with, and
+    # a page it sends then must look outdated to the next look, made on the new worker
+    served = served_stamps()
 
     async def note_template(sender: Quart, template: Template, **extra: Any) -> None:
         record_sources(templates_behind(template, template_folders(current_app)))
@@ -133,7 +158,7 @@ def follow_edits(app: Quart) -> None:
         if response.mimetype != "text/html" or not isinstance(response.response, DataBody):
             return response  # a stream, a file, plain text: not a page to reload
         sources = page_sources()
-        page = with_script(await response.get_data(as_text=True), script_tag(sources, stamp(sources)))
+        page = with_script(await response.get_data(as_text=True), script_tag(sources, stamp(sources, served)))
         if page is not None:
             response.set_data(page)
             remember_page(request.path, sources)

@@ -7,9 +7,7 @@ import os
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from hypercorn.logging import Logger
+from typing import TYPE_CHECKING
 
 from greeter.server.invoked import as_invoked
 from greeter.server.machine_addresses import addresses_of, is_loopback, is_reachable_address, own_addresses
@@ -143,17 +141,3 @@ def banner_lines(facts: Listening, name: str = "greeter") -> list[str]:
             lines.append(f"    {NO_NAME_KNOWN}")
         lines.append(f"  then open {facts.scheme}://localhost:{LAPTOP_PORT}/")
     return lines
-
-
-# Hypercorn's worker logs this for each socket it serves (hypercorn/asyncio/run.py, worker_serve): with our own
-# socket it shows the bare bind address (0.0.0.0, or an fd) and a second "CTRL + C to quit". The banner says both.
-RUNNING_ON = "Running on "
-
-
-class LoggerWithoutRunningOn(Logger):
-    """Hypercorn's logger, minus its "Running on ..." line, as the banner says where; set as Config.logger_class,
-    so every worker uses it (a reload's new workers too)."""
-
-    async def info(self, message: str, *args: Any, **kwargs: Any) -> None:
-        if not message.startswith(RUNNING_ON):
-            await super().info(message, *args, **kwargs)

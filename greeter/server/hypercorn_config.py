@@ -71,6 +71,8 @@ def load_hypercorn_config(path: Path) -> Config:
     worker_class = settings.get("worker_class", "asyncio")
     if worker_class not in WORKER_CLASSES:
         problems.append(f"worker_class {worker_class!r} cannot run Quart; use {' or '.join(WORKER_CLASSES)}")
+    if settings.get("quic_bind"):  # greeter's serving loop (greeter/server/serving_loop.py) serves TCP only
+        problems.append("quic_bind asks for HTTP/3, which greeter does not serve; leave it out")
     if problems:
         raise ConfigError(f"config file {path} has a wrong value: {'; '.join(problems)}")
     return Config.from_mapping(settings)

@@ -26,6 +26,7 @@ from typing import Any
 PROBE_SECONDS = 1.0  # how often the timer looks
 SAY_AGAIN_SECONDS = 10.0  # at most one line this often while it lasts
 ASYNCIO_ACCEPT_FAILED = "socket.accept() out of system resource"  # asyncio/selector_events.py:181
+ASYNCIO_ACCEPT_RETRY = "_start_serving"  # asyncio/selector_events.py:146, the retry scheduled at :186
 
 log = logging.getLogger("hypercorn.error")
 
@@ -59,6 +60,8 @@ class OutOfFiles:
             error = context.get("exception")
             if context.get("message") == ASYNCIO_ACCEPT_FAILED and isinstance(error, OSError):
                 self.noticed(error.errno or errno.EMFILE)
+            elif isinstance(error, ValueError) and _accept_retry(context.get("handle")):
+                pass  # a retry of a socket closed since (a stop): nothing more to accept, nothing to say
             elif previous is not None:
                 previous(loop, context)
             else:
@@ -80,3 +83,12 @@ class OutOfFiles:
         if self.said_at is None or now - self.said_at >= SAY_AGAIN_SECONDS:
             self.said_at = now
             log.error(out_of_files_line(error_number))
+
+
+def _accept_retry(handle: object) -> bool:
+    """Whether it is asyncio's retry of an accept that failed for want of descriptors, one per failed accept, a
+    second later: asyncio/selector_events.py:150 then adds a reader for the socket without looking whether it was
+    closed meanwhile, and a stopping worker has closed its listening socket (greeter/server/serving_loop.py): a
+    ValueError (file descriptor -1) and a traceback for each."""
+    callback = getattr(handle, "_callback", None)  # asyncio.Handle's own: it has no public name for it
+    return getattr(callback, "__name__", None) == ASYNCIO_ACCEPT_RETRY

@@ -3,22 +3,29 @@ the shared counts of requests, and the run's stop line, which sums every worker'
 
 from __future__ import annotations
 
+import mmap
 import os
-import sys
 import time
-from multiprocessing.context import BaseContext
 
-from greeter.shared.process_state import format_duration
-from greeter.shared.run_facts import RunFacts
+from greeter.shared.run_facts import RunFacts, format_duration  # no framework: the supervisor imports it
+from greeter.shared.say import say
 
 SLOTS = 64  # workers counted at once: serving, starting and leaving, across quick saves
+COUNT_BYTES = 8  # each slot an int64: one aligned store, never seen half-written
+
+
+def shared_counts(slots: int) -> memoryview:
+    """Counts in an anonymous shared page (MAP_SHARED): each worker forked afterwards writes into the same memory.
+    No multiprocessing shared array: the supervisor forks its workers itself and imports none of multiprocessing
+    (greeter/server/zygote.py); a page inherited by the fork is all the sharing needed."""
+    return memoryview(mmap.mmap(-1, slots * COUNT_BYTES)).cast("q")
 
 
 class RunLedger:
     """The run's counts and facts, kept by the supervisor."""
 
-    def __init__(self, context: BaseContext) -> None:
-        self.counts = context.RawArray("q", SLOTS + 1)  # slot 0: the workers gone
+    def __init__(self) -> None:
+        self.counts = shared_counts(SLOTS + 1)  # slot 0: the workers gone
         self.free = list(range(1, SLOTS + 1))
         self.started = time.monotonic()
         self.pid = os.getpid()
@@ -47,4 +54,4 @@ class RunLedger:
 def say_in_serving_log(line: str) -> None:
     """In the workers' format (Hypercorn's error log: time, pid, level), as the serving log's last line."""
     stamp = time.strftime("[%Y-%m-%d %H:%M:%S %z]")
-    print(f"{stamp} [{os.getpid()}] [INFO] {line}", file=sys.stderr, flush=True)
+    say(f"{stamp} [{os.getpid()}] [INFO] {line}")  # a closed terminal's EIO crashes nothing

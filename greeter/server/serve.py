@@ -15,7 +15,7 @@ from pathlib import Path
 from hypercorn.config import Config
 
 from greeter import create_app
-from greeter.server.banner import LoggerWithoutRunningOn, banner_lines, listening_facts
+from greeter.server.banner import banner_lines, listening_facts
 from greeter.server.forced_exit import clean_up_on_forced_exit
 from greeter.server.hypercorn_config import load_hypercorn_config, use_tls
 from greeter.server.listen import ServeError, listen
@@ -25,7 +25,7 @@ from greeter.server.start_failure import say_start_failure
 from greeter.server.supervisor import run
 from greeter.server.unix_socket import UnixListener, listen_unix
 from greeter.shared.paths import PACKAGE_DIR
-from greeter.shared.settings import SettingsError
+from greeter.shared.settings import SettingsError, check_settings
 from greeter.shared.stop_request import StopRequest
 
 
@@ -47,14 +47,13 @@ class ServeOptions:
 
 
 def serve(options: ServeOptions) -> int:
-    """Serve greeter until SIGTERM or Ctrl+C; the exit status."""
+    """Serve greeter until SIGTERM, SIGHUP or Ctrl+C; the exit status."""
     port = port_for_uid(os.getuid()) if options.asked_port is None else options.asked_port
     _set_app_environment(options)
     _check_the_app_starts(reload=options.reload or options.debug)
     StopRequest.check()  # a Ctrl+C while the app was loading: stopped, nothing listened yet
     config = load_hypercorn_config(options.config_path)
     use_tls(config, options.certfile, options.keyfile)
-    config.logger_class = LoggerWithoutRunningOn  # the banner says where greeter serves, once
     unix_listener = listen_unix(options.socket_path) if options.socket_path is not None else None
     if unix_listener is not None:  # a stop that ends a held event loop (greeter/server/watchdog.py) skips `finally`
         clean_up_on_forced_exit(unix_listener.remove)
@@ -107,24 +106,27 @@ def _account_name() -> str:
 
 def _check_the_app_starts(*, reload: bool) -> None:
     """Every GREETER_* setting checked before anything listens (a bad one is one sentence, status 2), and the code."""
+    if reload:
+        # with no framework imported: this process only watches files and manages workers. The code's own start
+        # failure is the first worker's to show, compactly; the supervisor then waits for a fix, serving it once
+        # the code starts
+        check_settings()
+        return
     try:
-        create_app()
+        create_app()  # the settings, and the code: this process serves it (or forks the workers that do)
     except SettingsError:
         raise
     except Exception as error:  # the code itself does not start: a syntax error in views.py, a failed import
-        if not reload:
-            say_start_failure(error, PACKAGE_DIR)
-            raise ServeError(
-                "the code in the checkout does not start (the error is above); fix it and start greeter again."
-            ) from None
-        # --reload and --debug serve anyway: the socket opens and the banner says where, then the first worker
-        # shows this error compactly and the supervisor waits for a fix, serving it once the code starts
+        say_start_failure(error, PACKAGE_DIR)
+        raise ServeError(
+            "the code in the checkout does not start (the error is above); fix it and start greeter again."
+        ) from None
 
 
 def _run_then_clean_up(config: Config, sock: socket.socket, unix_listener: UnixListener | None) -> int:
     """Serve; then, however serving ended, the socket file goes with the server that made it."""
     try:
-        return run(config, sock)
+        return run(config, sock, refuse_new=unix_listener.remove if unix_listener is not None else None)
     finally:
         if unix_listener is not None:
             unix_listener.remove()

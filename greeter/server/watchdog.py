@@ -36,13 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from greeter.server.forced_exit import exit_now
+from greeter.server.stop_at_once import AT_ONCE_SIGNAL, HARD_EXIT_MARGIN
 from greeter.shared.paths import PACKAGE_DIR, is_students_code
 from greeter.shared.running_requests import RUNNING
 
 INTERVAL = 0.1  # seconds between heartbeats, and between the watchdog's looks
 HELD = 3 * INTERVAL  # a loop that has not turned for this long is held, whatever the threshold for the line
-HARD_EXIT_MARGIN = 1.0  # seconds past the graceful timeout before anything still running is ended
-AT_ONCE_SIGNAL = signal.SIGUSR1  # the supervisor to a worker, on a second Ctrl+C: stop now
 FORCED_STATUS = 1  # the exit status when a request was cut off at the graceful timeout
 
 log = logging.getLogger("hypercorn.error")

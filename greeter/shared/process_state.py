@@ -13,17 +13,7 @@ from typing import Any
 
 from jinja2 import BaseLoader, Environment
 
-from greeter.shared.run_facts import RunFacts
-
-
-def format_duration(seconds: float) -> str:
-    """An uptime a person reads at a glance: 04:05:06, or 3 d 04:05:06 for a process that ran for days."""
-    whole = int(seconds)
-    days, rest = divmod(whole, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes, secs = divmod(rest, 60)
-    clock = f"{hours:02d}:{minutes:02d}:{secs:02d}"
-    return f"{days} d {clock}" if days else clock
+from greeter.shared.run_facts import RunFacts, format_duration
 
 
 @dataclass

@@ -3,7 +3,8 @@ requests of every worker so far. No framework here.
 
 Under --reload each save starts a new worker, so a worker's own figures (its pid, its uptime, its requests) are
 not the run's: the supervisor (greeter/server/run_ledger.py) gives each worker these facts, and a slot of one
-shared array of counts, where it keeps its number of requests served. Each slot has one writer, so no lock.
+shared page of counts, inherited by the fork, where it keeps its number of requests served. Each slot has one
+writer, so no lock.
 """
 
 from __future__ import annotations
@@ -11,6 +12,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
+
+
+def format_duration(seconds: float) -> str:
+    """An uptime a person reads at a glance: 04:05:06, or 3 d 04:05:06 for a process that ran for days."""
+    whole = int(seconds)
+    days, rest = divmod(whole, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    clock = f"{hours:02d}:{minutes:02d}:{secs:02d}"
+    return f"{days} d {clock}" if days else clock
 
 
 def spoken_duration(seconds: float) -> str:
@@ -33,7 +44,7 @@ class RunFacts:
     greeter_started: float  # time.monotonic() in greeter's own process: the clock is the system's, not a process's
     worker_number: int
     why: str  # "when greeter started", "after a reload"
-    counts: Any  # a multiprocessing RawArray of int64: slot 0 the workers gone, each other slot one live worker's
+    counts: Any  # int64s in a shared page (memoryview): slot 0 the workers gone, each other slot one live worker's
     slot: int | None  # None: no slot was free (more workers at once than the array holds); this one is not counted
 
     def count(self, served: int) -> None:

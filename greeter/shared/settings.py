@@ -1,15 +1,19 @@
-"""The settings both apps share, and how they are loaded and checked."""
+"""The settings both apps share, and how they are loaded and checked (with no framework, too: `check_settings`)."""
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
+from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from flask.config import Config  # Quart's Config subclasses it, so one loader serves both apps
+if TYPE_CHECKING:
+    from flask.config import Config  # Quart's Config subclasses it, so one loader serves both apps
 
 from greeter.shared.errors import GreeterError
 
@@ -84,7 +88,7 @@ def refuse(error: SettingsError) -> NoReturn:
     raise SystemExit(2)
 
 
-def configure(config: Config, test_config: Mapping[str, Any] | None) -> None:
+def configure(config: Config | PlainConfig, test_config: Mapping[str, Any] | None) -> None:
     """Load the defaults, then the GREETER_* environment, then the test config (which wins); then check them."""
     config.from_mapping(DEFAULTS)
     config.from_prefixed_env(ENV_PREFIX)
@@ -99,6 +103,37 @@ def configure(config: Config, test_config: Mapping[str, Any] | None) -> None:
     config[SERVED_HOSTS] = _trusted_hosts(config["TRUSTED_HOSTS"])
     config["TRUSTED_HOSTS"] = None
     config["PREFIX_USER"] = _prefix_user(config["PREFIX_USER"])
+
+
+class PlainConfig(dict[str, Any]):
+    """The two loaders `configure` uses, as Flask 3.1's Config has them (flask/config.py, from_mapping and
+    from_prefixed_env), on a plain dict: so the settings can be checked by a process that imports no framework,
+    the `greeter --reload` supervisor. tests/test_settings.py checks it loads what Flask's loads."""
+
+    def from_mapping(self, mapping: Mapping[str, Any]) -> bool:
+        self.update((key, value) for key, value in mapping.items() if key.isupper())
+        return True
+
+    def from_prefixed_env(self, prefix: str = "FLASK") -> bool:
+        prefix = f"{prefix}_"
+        for name in sorted(os.environ):
+            if not name.startswith(prefix):
+                continue
+            value: Any = os.environ[name]
+            with suppress(Exception):  # not JSON: kept as the string, as Flask keeps it
+                value = json.loads(value)
+            current: MutableMapping[str, Any] = self
+            *parts, tail = name.removeprefix(prefix).split("__")  # FLASK_A__B sets config["A"]["B"]
+            for part in parts:
+                current = current.setdefault(part, {})
+            current[tail] = value
+        return True
+
+
+def check_settings() -> None:
+    """Every GREETER_* setting checked exactly as create_app checks it, importing no framework: SettingsError if one
+    cannot be used. Anything else that keeps the app from starting is for the worker that builds it to find."""
+    configure(PlainConfig(DEBUG=None), None)  # DEBUG: the frameworks' default until GREETER_DEBUG says otherwise
 
 
 def _trusted_hosts(value: object) -> list[str] | None:
