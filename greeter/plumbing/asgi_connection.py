@@ -48,6 +48,7 @@ from quart.wrappers.request import Body
 from quart.wrappers.response import DataBody, ResponseBody
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from greeter.plumbing.locations import locations_as_uris
 from greeter.shared.running_requests import RUNNING, printable
 
 if TYPE_CHECKING:
@@ -188,6 +189,7 @@ class LeanHTTPConnection(ASGIHTTPConnection):
             if (key := name.lower().encode()) not in replaced
         ]
         headers += self.every_response.headers
+        locations_as_uris(headers)  # as Werkzeug sends them (greeter/plumbing/locations.py)
         if self.stopping is not None and (live or self.stopping.is_set()) and self.scope["http_version"] < "2":
             headers.append(CONNECTION_CLOSE)  # HTTP/2 has no such header: the server's GOAWAY says it there
         return cast(
