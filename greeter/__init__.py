@@ -28,8 +28,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     from greeter.shared.paths import TEMPLATES_DIR
     from greeter.shared.settings import configure
 
-    # Quart, routing an odd Host or an empty path as Flask does, where Quart's own answered 500
-    # (greeter/plumbing/flask_routing.py)
+    # Quart, routing a Host IDNA refuses and an empty path, and refusing a too-long static name, as Flask does,
+    # where Quart's own answered 500 (greeter/plumbing/flask_routing.py)
     app = FlaskRoutedQuart(__name__, template_folder=str(TEMPLATES_DIR))
     app.asgi_http_class = LeanHTTPConnection  # Quart's request handling, with less plumbing around it
     app.request_class = LeanRequest  # Quart's Request, its body's events made only when something waits on them

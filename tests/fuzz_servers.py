@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import GREETER_READY, RUNNING_ON, Server, StartServer, command_path
+from conftest import GREETER_READY, RUNNING_ON, Server, StartServer, command_path, scaled
 from fuzz_families import Seen
 from fuzz_models import h11_head, werkzeug_head
 from fuzz_requests import FuzzCase
@@ -22,12 +22,12 @@ from fuzz_requests import FuzzCase
 from greeter.tools.compare.raw_http import RawExchange, exchange_raw
 
 HOST = "127.0.0.1"
-PATIENCE = 10.0  # for an answer the models say comes: long, so a loaded machine is slow, not different
+PATIENCE = scaled(10.0)  # for an answer the models say comes: long, so a loaded machine is slow, not different
 WAITING = 0.5  # for one the models say does not come (the server waits for the rest of a head)
-BETWEEN = 1.0  # for the next answer, once one came: a server that answered is not slow
+BETWEEN = scaled(1.0)  # for the next answer, once one came: a server that answered is not slow
 QUIET = 0.05  # after every request's answer: bytes beyond them, or a close, come at once
-CASE_SECONDS = 15.0  # one case's whole exchange, at most
-LOG_SECONDS = 0.1  # an error is logged as the connection ends: after a cut answer, before the logs are read
+CASE_SECONDS = scaled(15.0)  # one case's whole exchange, at most
+LOG_SECONDS = scaled(0.1)  # an error is logged as the connection ends: after a cut answer, before logs are read
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import StartServer
+from conftest import StartServer, scaled
 from fuzz_families import APP, SAME, SERVER, SERVER_FAMILIES, classify
 from fuzz_requests import FuzzCase, fuzz_case
 from fuzz_servers import Pair, run_case, start_pair
@@ -66,7 +66,7 @@ def pair(start_module_server: StartServer) -> Pair:
     return start_pair(start_module_server)
 
 
-@pytest.mark.timeout(0 if LONG else 600)
+@pytest.mark.timeout(0 if LONG else scaled(600))
 @profile
 @given(case=fuzz_case())
 @corpus_examples
