@@ -4,9 +4,10 @@ and what a comparison makes of them; each server here a few lines of asyncio tha
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import pytest
 
@@ -143,3 +144,39 @@ async def test_a_raw_case_is_sent_as_its_bytes() -> None:
     assert heard == [data]
     assert (exchange.status, exchange.body, exchange.others) == (200, b"ok", ("100 before",))
 
+
+@contextmanager
+def never_accepting() -> Iterator[int]:
+    """A port whose backlog is full: a new connection to it is neither accepted nor refused (the SYN is dropped)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        held = [socket.socket() for _ in range(3)]
+        try:
+            for pending in held:
+                pending.setblocking(False)
+                pending.connect_ex(("127.0.0.1", port))
+            time.sleep(0.1)  # the handshakes that fit the backlog are done
+            yield port
+        finally:
+            for pending in held:
+                pending.close()
+
+
+async def test_a_connection_never_accepted_ends_at_the_timeout() -> None:
+    with never_accepting() as port:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            await exchange_raw("127.0.0.1", port, b"GET / HTTP/1.1\r\n\r\n", patience=1.0, quiet=0.1, timeout=1.0)
+        assert time.monotonic() - started < PATIENCE / 2
+        exchange = await fetch_over_http("127.0.0.1", port, Case(RAW, "", raw=b"GET /\r\n"), timeout=1.0)
+    assert exchange.error == "no connection within 1 s"
+
+
+async def test_bytes_a_server_never_reads_are_given_up_on_at_the_timeout() -> None:
+    async with server(lambda _: None, close=False) as port:  # it reads 64 KiB, then nothing: the rest fills the buffers
+        started = time.monotonic()
+        exchange = await exchange_raw("127.0.0.1", port, b"x" * 32_000_000, patience=1.0, quiet=0.1, timeout=1.0)
+        took = time.monotonic() - started
+    assert (exchange.answers, exchange.closed) == ((), False) and took < PATIENCE / 2

@@ -45,6 +45,8 @@ async def fetch_raw(host: str, port: int, data: bytes, timeout: float) -> Exchan
     """Send the bytes on a new connection; the first answer as an Exchange, what else came in `others`."""
     try:
         raw = await exchange_raw(host, port, data, patience=timeout, quiet=QUIET_SECONDS, timeout=timeout)
+    except TimeoutError:  # before OSError, whose subclass it is
+        return no_answer(f"no connection within {timeout:g} s")
     except OSError as error:
         return no_answer(f"the connection failed: {error.strerror or error}")
     return as_exchange(raw, timeout)

@@ -137,13 +137,14 @@ async def exchange_raw(
     sent = b""
     closed = False
     deadline = time.monotonic() + timeout
-    reader, writer = await asyncio.open_connection(host, port)
+    # a server whose backlog is full, or that reads none of a large request, holds these too: `timeout` bounds both
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
     try:
         try:
             writer.write(data)
-            await writer.drain()
-        except OSError:  # it closed before taking every byte: what it answered meanwhile is still read
-            pass
+            await asyncio.wait_for(writer.drain(), max(0.0, deadline - time.monotonic()))
+        except OSError:  # it closed before taking every byte, or took none by the deadline (TimeoutError): what it
+            pass  # answered meanwhile is still read
         while (left := deadline - time.monotonic()) > 0:
             answers, _, leftover = read_answers(sent, methods, final=False)
             complete = [answer for answer in answers if answer.complete]
