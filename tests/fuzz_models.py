@@ -12,6 +12,7 @@ from typing import Any
 
 import h11
 from werkzeug.serving import WSGIRequestHandler
+from werkzeug.urls import uri_to_iri
 
 HYPERCORN_HEAD_LIMIT = 16 * 1024  # hypercorn.config.Config.h11_max_incomplete_size, h11's own default too
 HYPERCORN_READ = 2**16  # hypercorn/asyncio/tcp_server.py, MAX_RECV: what it reads at most at once
@@ -128,18 +129,39 @@ class _OfflineHandler(WSGIRequestHandler):
 def werkzeug_head(data: bytes) -> dict[str, Any] | Refusal | None:
     """The WSGI environ Werkzeug's server builds from the bytes (werkzeug/serving.py, make_environ), its refusal,
     or None while it waits for more (http.server reads header lines up to a blank one, even for HTTP/0.9)."""
+    return _werkzeug_read(data)[1]
+
+
+def _werkzeug_read(data: bytes) -> tuple[_OfflineHandler, dict[str, Any] | Refusal | None]:
     handler = _OfflineHandler(data)
     try:
         handler.raw_requestline = handler.rfile.readline(65537)
         if len(handler.raw_requestline) > 65536:
-            return Refusal(414, "request line too long")
+            return handler, Refusal(414, "request line too long")
         if not handler.parse_request():
-            return handler.refusal or Refusal(0, "a blank request line: it closes without an answer")
-        return handler.make_environ()
+            return handler, handler.refusal or Refusal(0, "a blank request line: it closes without an answer")
+        return handler, handler.make_environ()
     except _WouldWait:
-        return None
+        return handler, None
     except Exception as error:  # its own bug: the thread dies, the client gets nothing
-        return Refusal(-1, f"{type(error).__name__}: {error}")
+        return handler, Refusal(-1, f"{type(error).__name__}: {error}")
+
+
+def werkzeug_answers(data: bytes) -> bool:
+    """Whether Werkzeug's server sends an answer to the bytes at all, so the fuzzer waits for it patiently: not if it
+    waits for more of the head, dies on its own bug, or raises in its request log, which runs before the status
+    line is written (log_request's uri_to_iri, werkzeug/serving.py:446: a port that is no number, a punycode label
+    that does not decode)."""
+    handler, environ = _werkzeug_read(data)
+    if environ is None or (isinstance(environ, Refusal) and environ.status == -1):
+        return False
+    if isinstance(environ, Refusal):
+        return True  # its own error page, logged from the request line
+    try:
+        uri_to_iri(handler.path)
+    except Exception:  # whatever the log raises: the thread's error, no answer
+        return False
+    return True
 
 
 def target_of(data: bytes) -> bytes:

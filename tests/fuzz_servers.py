@@ -16,14 +16,14 @@ from pathlib import Path
 
 from conftest import GREETER_READY, RUNNING_ON, Server, StartServer, command_path, scaled
 from fuzz_families import Seen
-from fuzz_models import h11_head, werkzeug_head
+from fuzz_models import h11_head, werkzeug_answers
 from fuzz_requests import FuzzCase
 
 from greeter.tools.compare.raw_http import RawExchange, exchange_raw
 
 HOST = "127.0.0.1"
 PATIENCE = scaled(10.0)  # for an answer the models say comes: long, so a loaded machine is slow, not different
-WAITING = 0.5  # for one the models say does not come (the server waits for the rest of a head)
+WAITING = 0.5  # for one the models say does not come (the server waits for the rest of a head, or raised)
 BETWEEN = scaled(1.0)  # for the next answer, once one came: a server that answered is not slow
 QUIET = 0.05  # after every request's answer: bytes beyond them, or a close, come at once
 CASE_SECONDS = scaled(15.0)  # one case's whole exchange, at most
@@ -67,7 +67,7 @@ def run_case(pair: Pair, case: FuzzCase) -> Seen:
     """Send the case to both servers at once; what each answered and logged."""
     marks = pair.log_marks()
     greeter_waits = h11_head(case.data) is None
-    twin_waits = werkzeug_head(case.data) is None
+    twin_waits = not werkzeug_answers(case.data)
     greeter, twin = asyncio.run(_both(pair, case, greeter_waits, twin_waits))
     if any(not answer.complete or answer.status == 500 for answer in greeter.answers) or (
         greeter.closed and not greeter.answers
