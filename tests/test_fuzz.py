@@ -8,7 +8,8 @@ family is pinned here and must be found in its family.
 
 GREETER_FUZZ chooses the profile:
 - unset or `quick` (CI): QUICK_EXAMPLES cases, derandomized (the same every run), and the pinned ones;
-- `long`: GREETER_FUZZ_EXAMPLES cases (default 20,000) drawn from GREETER_FUZZ_SEED (default 0), no time limit.
+- `long`: GREETER_FUZZ_EXAMPLES cases (default 20,000) drawn from GREETER_FUZZ_SEED (default 0), with a
+  timeout of a second a case.
 tests/fuzz_survey.py counts every family over many cases instead of stopping at the first failure.
 """
 
@@ -32,6 +33,9 @@ from greeter.tools.compare.raw_http import request_methods
 PROFILE = os.environ.get("GREETER_FUZZ", "quick")
 QUICK_EXAMPLES = 300
 LONG = PROFILE == "long"
+LONG_EXAMPLES = int(os.environ.get("GREETER_FUZZ_EXAMPLES", "20000"))
+# a case takes 0.05 to 0.5 s (WAITING, tests/fuzz_servers.py): a second each only catches a run that hangs
+TIMEOUT = scaled(LONG_EXAMPLES * 1.0) if LONG else scaled(600)
 CORPUS = load_corpus()
 RAW_DIFFERENCES = [difference for difference in CORPUS.intended if difference.path is None]
 RAW_CASES = [case for case in CORPUS.cases if case.raw]
@@ -56,8 +60,7 @@ def corpus_examples(test: Callable[..., Any]) -> Callable[..., Any]:
 def profile(test: Callable[..., Any]) -> Callable[..., Any]:
     common: dict[str, Any] = {"deadline": None, "database": None, "suppress_health_check": list(HealthCheck)}
     if LONG:
-        examples = int(os.environ.get("GREETER_FUZZ_EXAMPLES", "20000"))
-        return seed(int(os.environ.get("GREETER_FUZZ_SEED", "0")))(settings(max_examples=examples, **common)(test))
+        return seed(int(os.environ.get("GREETER_FUZZ_SEED", "0")))(settings(max_examples=LONG_EXAMPLES, **common)(test))
     return settings(max_examples=QUICK_EXAMPLES, derandomize=True, **common)(test)
 
 
@@ -66,7 +69,7 @@ def pair(start_module_server: StartServer) -> Pair:
     return start_pair(start_module_server)
 
 
-@pytest.mark.timeout(0 if LONG else scaled(600))
+@pytest.mark.timeout(TIMEOUT)
 @profile
 @given(case=fuzz_case())
 @corpus_examples
