@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import StartServer, scaled
+from conftest import DOCS, StartServer, scaled
 from fuzz_families import APP, SAME, SERVER, SERVER_FAMILIES, classify
 from fuzz_requests import FuzzCase, fuzz_case
 from fuzz_servers import Pair, run_case, start_pair
@@ -105,3 +105,8 @@ def test_every_family_is_an_intended_difference_of_the_corpus_with_a_raw_request
     assert sorted(difference.title for difference in RAW_DIFFERENCES) == sorted(SERVER_FAMILIES)
     shown = [family_of(case) for case in RAW_CASES]
     assert sorted(shown) == sorted(SERVER_FAMILIES), "one raw request of the corpus for each family"
+
+
+def test_the_maintainers_page_gives_the_quick_profile_as_it_is() -> None:
+    page = " ".join((DOCS / "maintaining.md").read_text().split())
+    assert f"CI runs the quick profile: {QUICK_EXAMPLES} cases, derandomized" in page
