@@ -26,6 +26,7 @@ from fuzz_models import (
     hosts_differ_by_whitespace,
     request_line_problem,
     target_of,
+    werkzeug_answers,
     werkzeug_head,
 )
 from werkzeug.urls import iri_to_uri
@@ -225,7 +226,9 @@ def server_family(seen: Seen) -> str | None:
         if re.search(rb"(?im)^upgrade:[ \t]*websocket", data):
             return WEBSOCKET
     environ = werkzeug_head(data)
-    if any(said in seen.twin_log for said in WERKZEUG_RAISED) and not twin_app:
+    # Werkzeug's server raised and sent nothing for the first request: then whatever the twin answered is its
+    # answer to a later request on the connection (the next pipelined one, or the body taken for one)
+    if any(said in seen.twin_log for said in WERKZEUG_RAISED) and (not twin_app or not werkzeug_answers(data)):
         return WERKZEUG_RAISES
     if isinstance(environ, Refusal) and not twin_app:
         if environ.status == 431 and "Too many headers" in environ.reason:

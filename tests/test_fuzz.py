@@ -36,6 +36,7 @@ LONG = PROFILE == "long"
 LONG_EXAMPLES = int(os.environ.get("GREETER_FUZZ_EXAMPLES", "20000"))
 # a case takes 0.05 to 0.5 s (WAITING, tests/fuzz_servers.py): a second each only catches a run that hangs
 TIMEOUT = scaled(LONG_EXAMPLES * 1.0) if LONG else scaled(600)
+WERKZEUG = "What Werkzeug's server raises on"
 CORPUS = load_corpus()
 RAW_DIFFERENCES = [difference for difference in CORPUS.intended if difference.path is None]
 RAW_CASES = [case for case in CORPUS.cases if case.raw]
@@ -89,7 +90,15 @@ def pair(start_module_server: StartServer) -> Pair:
 @example(case=pinned(b"GET /hello/# HTTP/1.1\r\nHost: a\r\n\r\n"))  # ... taken for a name
 @example(case=pinned(b"GET /hello?a#b HTTP/1.1\r\nHost: a\r\n\r\n"))  # ... or kept in the query
 # Werkzeug's request log raises before the status line: no answer comes, and the fuzzer does not wait for one
-@example(case=pinned(b"GET http://xn--a/ HTTP/1.1\r\nHost: a\r\n\r\n", "What Werkzeug's server raises on"))
+@example(case=pinned(b"GET http://xn--a/ HTTP/1.1\r\nHost: a\r\n\r\n", WERKZEUG))
+# ... and then answers the next request on the connection, which is not the app's answer to the first: both apps
+# refuse the Host `::1` (no brackets) and `xn--` alike (their guards log the same line)
+@example(case=pinned(b"GET http://::1/ HTTP/1.1\r\nHost: a\r\n\r\nGET /index HTTP/1.1\r\nHost: a\r\n\r\n", WERKZEUG))
+@example(
+    case=pinned(
+        b"CONNECT http://xn--? HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\nxGET /index HTTP/1.1\r\n\r\n", WERKZEUG
+    )
+)
 def test_greeter_answers_raw_requests_as_its_twin(pair: Pair, case: FuzzCase) -> None:
     finding = classify(run_case(pair, case))
     said = f"\n  request: {case.data[:300]!r}\n  greeter: {finding.greeter}\n  twin:    {finding.twin}"
