@@ -61,6 +61,7 @@ WEBSOCKET = "A WebSocket handshake"
 MANY_HEADERS = "More than 100 header lines"
 VERSION_2_OR_3 = "HTTP/2.0 or HTTP/3.0 on an HTTP/1 request line"
 EXPLICIT_09 = "The version HTTP/0.9 written out"
+EXPECT_100_ON_09 = "Expect: 100-continue on HTTP/0.9 written out"
 WERKZEUG_RAISES = "What Werkzeug's server raises on"
 PIPELINED = "More than one request on a connection"
 EXPECT_100 = "Expect: 100-continue"
@@ -87,6 +88,7 @@ SERVER_FAMILIES = (
     MANY_HEADERS,
     VERSION_2_OR_3,
     EXPLICIT_09,
+    EXPECT_100_ON_09,
     WERKZEUG_RAISES,
     PIPELINED,
     EXPECT_100,
@@ -204,6 +206,7 @@ def server_family(seen: Seen) -> str | None:
     """The family of a difference the servers made, before the apps; None if none explains it."""
     greeter, twin, data = seen.greeter, seen.twin, seen.data
     greeter_app, twin_app = from_app(first(greeter)), from_app(first(twin))
+    explicit_09 = re.match(rb"\s*\S+[ \t]+\S+[ \t]+HTTP/0\.9", data) is not None
     if 101 in greeter.interim or greeter.sent.startswith(b"\x00\x00"):  # an HTTP/2 frame's length, then SETTINGS
         return HTTP_2
     greeter_first = first(greeter)
@@ -238,8 +241,10 @@ def server_family(seen: Seen) -> str | None:
         if environ.status == -1:
             return WERKZEUG_RAISES
     twin_first = first(twin)
+    if twin_first is None and explicit_09 and 100 in twin.interim and twin.leftover[:5] != b"HTTP/":
+        return EXPECT_100_ON_09  # Werkzeug's `HTTP/1.1 100 Continue`, then http.server's answer without a status line
     if twin_first is not None and twin_first.status is None:  # an HTTP/0.9 answer: no status line
-        return EXPLICIT_09 if re.match(rb"\s*\S+[ \t]+\S+[ \t]+HTTP/0\.9", data) else HTTP_09_LINE
+        return EXPLICIT_09 if explicit_09 else HTTP_09_LINE
     if greeter_first is not None and twin_first is not None and compared(greeter_first) == compared(twin_first):
         if greeter.interim != twin.interim and set(greeter.interim + twin.interim) == {100}:
             return EXPECT_100

@@ -99,6 +99,13 @@ def pair(start_module_server: StartServer) -> Pair:
         b"CONNECT http://xn--? HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\nxGET /index HTTP/1.1\r\n\r\n", WERKZEUG
     )
 )
+# Werkzeug's 100 Continue to HTTP/0.9, then an answer without a status line: no answer a reader takes
+@example(
+    case=pinned(
+        b"CONNECT /hello** HTTP/0.9\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n",
+        "Expect: 100-continue on HTTP/0.9 written out",
+    )
+)
 def test_greeter_answers_raw_requests_as_its_twin(pair: Pair, case: FuzzCase) -> None:
     finding = classify(run_case(pair, case))
     said = f"\n  request: {case.data[:300]!r}\n  greeter: {finding.greeter}\n  twin:    {finding.twin}"
