@@ -1,7 +1,6 @@
 """The family of a difference between greeter's answers and its twin's to the same raw bytes (tests/test_fuzz.py).
 
-- a crash: greeter answered 500, or its log has a traceback; never allowed, but for one that only Hypercorn can fix
-  (a lower-case `head`), which is a server-layer family;
+- a crash: greeter answered 500, or its log has a traceback; never allowed;
 - a server-layer family: h11 under Hypercorn and http.server under Werkzeug read or refuse the bytes differently,
   before any app (tests/fuzz_models.py says which and why, on the same bytes). Each is an intended difference
   of greeter's corpus (greeter/tools/compare/corpus.toml, whose raw request shows it), by the same title;
@@ -38,7 +37,8 @@ CRASH_MARKERS = ("Traceback (most recent call last)", "Error in ASGI Framework")
 # socketserver's report of its handler's error; run_wsgi's of an error writing the answer (log_request's, say)
 WERKZEUG_RAISED = ("Exception occurred during processing of request", "Error on request:")
 PROCESS_PAGE = b'data-figure="pid"'
-LOWER_CASE_HEAD_ERROR = "Too little data for declared Content-Length"
+# greeter's line for a lower-case `head` whose answer h11 refused (greeter/plumbing/lower_case_head.py)
+LOWER_CASE_HEAD_LINE = "came with its method in another case"
 
 # the server-layer families: each the title of an intended difference of greeter's corpus.toml
 NON_ASCII_TARGET = "h11 takes no raw byte above 0x7E in a target"
@@ -180,11 +180,11 @@ def classify(seen: Seen) -> Finding:
     greeter, twin = seen.greeter, seen.twin
     sides = summary(greeter), summary(twin)
     if any(marker in seen.greeter_log for marker in CRASH_MARKERS) or any(a.status == 500 for a in greeter.answers):
-        if LOWER_CASE_HEAD_ERROR in seen.greeter_log and any(m != "HEAD" and m.upper() == "HEAD" for m in seen.methods):
-            return Finding(SERVER, LOWER_CASE_HEAD, *sides)
         return Finding(CRASH, crash_family(seen.greeter_log), *sides)
     if _same(greeter, twin):
         return Finding(SAME, "", *sides)
+    if LOWER_CASE_HEAD_LINE in seen.greeter_log and any(m != "HEAD" and m.upper() == "HEAD" for m in seen.methods):
+        return Finding(SERVER, LOWER_CASE_HEAD, *sides)
     family = server_family(seen)
     if family is not None:
         return Finding(SERVER, family, *sides)

@@ -49,6 +49,7 @@ from quart.wrappers.response import DataBody, ResponseBody
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from greeter.plumbing.locations import locations_as_uris
+from greeter.plumbing.lower_case_head import head_in_another_case
 from greeter.shared.running_requests import RUNNING, printable
 
 if TYPE_CHECKING:
@@ -99,6 +100,8 @@ class LeanHTTPConnection(ASGIHTTPConnection):
         self.stopping: asyncio.Event | None = app.extensions.get(STOPPING)  # None: not served by greeter's loop
 
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+        if self.scope["method"] == "HEAD":  # perhaps a `head`, which Hypercorn upper-cased (lower_case_head.py)
+            send = head_in_another_case(send, self.scope)
         request = self._create_request_from_scope(send)
         this_task = asyncio.current_task()
         assert this_task is not None
