@@ -7,6 +7,8 @@ shortest example of each, to see what a change does (run it before and after), o
     .venv/bin/python tests/fuzz_survey.py ... --code /path/to/another/checkout   # its greeter, this fuzzer
 
 Shard n draws its cases from seed + n, on its own pair of servers (free ports, as the suite starts them).
+Ctrl+C or SIGTERM stops it between two cases: each shard stops its servers and writes its counts so far, and the
+total of those is printed, marked as stopped.
 """
 
 from __future__ import annotations
@@ -14,20 +16,45 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
+import signal
 import sys
 import time
 from collections import Counter
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from conftest import server_starter
+from conftest import scaled, server_starter
 from fuzz_families import APP, CRASH, SAME, SERVER, UNEXPLAINED, classify
 from fuzz_requests import FuzzCase, fuzz_case
-from fuzz_servers import run_case, start_pair
+from fuzz_servers import CASE_SECONDS, run_case, start_pair
 from hypothesis import HealthCheck, Phase, given, seed, settings
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# a stopped shard ends its case in flight, then stops two servers (conftest.stop_group): then it is killed
+SHARD_STOP_SECONDS = CASE_SECONDS + scaled(30.0)
+
+
+class Stopped(BaseException):
+    """Raised between two cases once a stop signal came: not an Exception, so Hypothesis does not take it for a
+    failure to shrink, and passes it on."""
+
+
+class StopSignals:
+    """Stop signals remembered, never raised as KeyboardInterrupt, so no cleanup is cut short."""
+
+    def __init__(self) -> None:
+        self.received = False
+        for number in STOP_SIGNALS:
+            signal.signal(number, self._remember)
+
+    def _remember(self, number: int, frame: object) -> None:
+        self.received = True
 
 
 def run_shard(number: int, examples: int, first_seed: int, out: Path, code: Path | None) -> None:
+    stop = StopSignals()
     counts: Counter[str] = Counter()
     shortest: dict[str, dict[str, Any]] = {}
     started = time.monotonic()
@@ -46,6 +73,8 @@ def run_shard(number: int, examples: int, first_seed: int, out: Path, code: Path
         )
         @given(case=fuzz_case())
         def explore(case: FuzzCase) -> None:
+            if stop.received:
+                raise Stopped
             finding = classify(run_case(pair, case))
             key = f"{finding.kind}: {finding.family}" if finding.kind != SAME else SAME
             counts[key] += 1
@@ -58,8 +87,9 @@ def run_shard(number: int, examples: int, first_seed: int, out: Path, code: Path
                     "twin": finding.twin,
                 }
 
-        explore()
-    report = {"seconds": time.monotonic() - started, "counts": counts, "shortest": shortest}
+        with suppress(Stopped):
+            explore()
+    report = {"seconds": time.monotonic() - started, "stopped": stop.received, "counts": counts, "shortest": shortest}
     (out / f"shard{number}.json").write_text(json.dumps(report, indent=1))
 
 
@@ -72,6 +102,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--code", type=Path, help="a checkout whose greeter the servers run (default: this one)")
     options = parser.parse_args(argv)
     options.out.mkdir(parents=True, exist_ok=True)
+    for number in range(options.shards):  # a shard's report of an earlier run is not this one's
+        (options.out / f"shard{number}.json").unlink(missing_ok=True)
+    stop = StopSignals()
     started = time.monotonic()
     shards = [
         multiprocessing.Process(target=run_shard, args=(n, options.examples, options.seed, options.out, options.code))
@@ -79,22 +112,33 @@ def main(argv: list[str]) -> int:
     ]
     for shard in shards:
         shard.start()
-    for shard in shards:
-        shard.join()
+    wait_for_shards(shards, stop)
     total: Counter[str] = Counter()
     shortest: dict[str, dict[str, Any]] = {}
     for number in range(options.shards):
-        result = json.loads((options.out / f"shard{number}.json").read_text())
+        path = options.out / f"shard{number}.json"
+        if not path.exists():  # killed before it wrote its counts
+            print(f"shard {number} wrote no counts", file=sys.stderr)
+            continue
+        result = json.loads(path.read_text())
+        stop.received |= result["stopped"]
         total.update(result["counts"])
         for key, item in result["shortest"].items():
             if key not in shortest or len(item["data"]) < len(shortest[key]["data"]):
                 shortest[key] = item
     seconds = time.monotonic() - started
-    report = {"seconds": seconds, "seed": options.seed, "shards": options.shards, "counts": dict(total.most_common())}
+    report = {
+        "seconds": seconds,
+        "seed": options.seed,
+        "shards": options.shards,
+        "stopped": stop.received,
+        "counts": dict(total.most_common()),
+    }
     (options.out / "report.json").write_text(json.dumps({**report, "shortest": shortest}, indent=1))
     print(
         f"{total['(cases)']} cases, {total['(requests)']} requests in {seconds:.0f} s;"
         f" seeds {options.seed} to {options.seed + options.shards - 1}, {options.examples} cases each"
+        + ("; stopped by a signal: the counts so far" if stop.received else "")
     )
     failing = 0
     for key, count in total.most_common():
@@ -107,7 +151,24 @@ def main(argv: list[str]) -> int:
             item = shortest[key]
             print(f"           {item['data'][:150]!r}\n           greeter: {item['greeter'][:110]}")
             print(f"           twin:    {item['twin'][:110]}")
-    return 1 if failing else 0
+    return 1 if failing or stop.received else 0
+
+
+def wait_for_shards(shards: list[multiprocessing.Process], stop: StopSignals) -> None:
+    """Wait for every shard to end. Once a stop signal came (to this process alone, maybe: a SIGTERM), pass it on to
+    each shard, then wait SHARD_STOP_SECONDS at most before killing one."""
+    stopping_since: float | None = None
+    while any(shard.is_alive() for shard in shards):
+        if stop.received and stopping_since is None:
+            stopping_since = time.monotonic()
+            for shard in shards:
+                if shard.pid is not None and shard.is_alive():
+                    os.kill(shard.pid, signal.SIGTERM)
+        if stopping_since is not None and time.monotonic() - stopping_since > SHARD_STOP_SECONDS:
+            for shard in shards:
+                shard.kill()
+        for shard in shards:
+            shard.join(timeout=0.2)
 
 
 if __name__ == "__main__":
