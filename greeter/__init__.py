@@ -15,18 +15,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     """Create the Quart app: settings, the routes, the process's own figures, and the guard on every request."""
     # imported here, not at the top: `import greeter` stays light (the `greeter` command answers Ctrl+C from its
     # first instant), and a view module can never import a half-built package
-    from quart import Quart, current_app
+    from quart import current_app
 
     from greeter import guard, process, views
     from greeter.plumbing.asgi_connection import LeanHTTPConnection
+    from greeter.plumbing.flask_routing import FlaskRoutedQuart
     from greeter.plumbing.lean_request import LeanRequest
     from greeter.plumbing.proxy import trust_proxies
+    from greeter.plumbing.request_target import TargetReadAsWerkzeug
     from greeter.plumbing.template_context import drop_flask_default_processors
     from greeter.shared.missing_template import say_missing_templates_in_one_line, template_folders
     from greeter.shared.paths import TEMPLATES_DIR
     from greeter.shared.settings import configure
 
-    app = Quart(__name__, template_folder=str(TEMPLATES_DIR))
+    # Quart, routing a Host IDNA refuses and an empty path, and refusing a too-long static name, as Flask does,
+    # where Quart's own answered 500 (greeter/plumbing/flask_routing.py)
+    app = FlaskRoutedQuart(__name__, template_folder=str(TEMPLATES_DIR))
     app.asgi_http_class = LeanHTTPConnection  # Quart's request handling, with less plumbing around it
     app.request_class = LeanRequest  # Quart's Request, its body's events made only when something waits on them
     configure(app.config, test_config)
@@ -39,6 +43,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     drop_flask_default_processors(app)  # after the blueprints: each brought one
     if hops := app.config["PROXY_HOPS"]:
         app.asgi_app = trust_proxies(app.asgi_app, hops)  # type: ignore[method-assign,assignment]
+    # outermost: the target read as Werkzeug's server reads it (greeter/plumbing/request_target.py), so an
+    # absolute-form target's authority is the Host before X-Forwarded-Host is believed, as in the twin
+    app.asgi_app = TargetReadAsWerkzeug(app.asgi_app)  # type: ignore[method-assign]
     return app
 
 

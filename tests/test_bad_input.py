@@ -221,3 +221,14 @@ async def test_sigterm_under_wrk_load_answers_every_request_it_took(start_server
     # (10 to 17 before the stop said Connection: close), which the bound allows: one per wrk connection at most
     assert report.requests + tally.answered <= served <= report.requests + tally.answered + 50
     print(f"shutdown under load: {stop_seconds:.2f} s; served {served}; wrk {report.requests}; probes {tally}")
+
+
+def test_a_lower_case_head_is_one_line_in_the_log_not_a_traceback(server: Server) -> None:
+    before = len(server.output())
+    answer = exchange(server, b"head / HTTP/1.1\r\n" + HOST + b"Connection: close\r\n\r\n")
+    assert statuses(answer) == (200,)  # the headers; Hypercorn closes the connection in place of the body
+    assert_still_serving(server)
+    said = server.output()[before:]
+    assert "Traceback" not in said and "Error in ASGI Framework" not in said, said
+    lines = [line for line in said.splitlines() if "in another case" in line]
+    assert len(lines) == 1 and "HEAD / came" in lines[0] and "hypercorn/protocol/h11.py:240" in lines[0], said

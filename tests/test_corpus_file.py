@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request
 from greeter.tools.compare.case import ALL_METHODS, Case
 from greeter.tools.compare.cookies import Browser
 from greeter.tools.compare.corpus import KEYS, CorpusError, load_corpus
+from greeter.tools.compare.differences import differences_markdown
 from greeter.tools.compare.exchange import Exchange
 from greeter.tools.compare.logs import notable
 from greeter.tools.compare.observe import Mask, comparable_cookie, observe
@@ -67,7 +68,7 @@ def test_the_page_describes_every_key() -> None:
 def test_the_example_loads(tmp_path: Path) -> None:
     corpus = load_corpus(EXAMPLE_CORPUS)
     assert corpus.url_map
-    assert len(corpus.intended) == 3 and len(corpus.masks) == 2
+    assert len(corpus.intended) == 4 and len(corpus.masks) == 2
     sequences = {case.sequence for case in corpus.cases if case.sequence}
     assert sequences == {"a session counter", "say hello", "an empty name"}
 
@@ -152,6 +153,36 @@ def test_a_sequence(tmp_path: Path) -> None:
     ]
 
 
+def test_a_raw_request_is_its_bytes(tmp_path: Path) -> None:
+    (one, two) = cases(
+        tmp_path,
+        '[[request]]\nraw = "GET /\\u00e9 HTTP/1.1\\r\\n\\r\\n"\nwhy = "w"\n\n'
+        '[[request]]\nraw = ["GET /", ["ab", 3], " HTTP/1.1\\r\\n\\r\\n"]\n',
+    )
+    assert (one.method, one.target, one.raw, one.why) == ("RAW", "", b"GET /\xe9 HTTP/1.1\r\n\r\n", "w")
+    assert two.raw == b"GET /ababab HTTP/1.1\r\n\r\n"
+    assert (
+        one.shown(24) == "GET /…(19 bytes)"
+        and one.shown(26) == "GET /\\xe9 HTTP/1.1\\r\\n\\r\\n"
+        and two.shown() == "GET /ababab HTTP/1.1\\r\\n\\r\\n"
+    )
+
+
+def test_an_intended_difference_of_raw_requests(tmp_path: Path) -> None:
+    corpus = load_corpus(
+        corpus_file(
+            tmp_path,
+            '[[request]]\nraw = "GET /\\u00e9 HTTP/1.1\\r\\n\\r\\n"\n\n[[request]]\npath = "/%C3%A9"\n\n'
+            '[[intended]]\ntitle = "t"\nreason = "r"\nraw = \'^GET /[\\x80-\\xff]\'\ndiffers_in = ["other answers"]\n',
+        )
+    )
+    (intended,) = corpus.intended
+    raw, plain = corpus.cases[0], corpus.cases[2]
+    assert intended.path is None and intended.applies_to(raw) and not intended.applies_to(plain)
+    markdown = differences_markdown(corpus.intended, cases=corpus.cases)
+    assert markdown.startswith("- **t** (differs in: other answers). r For example: `GET /\\xe9 HTTP/1.1\\r\\n\\r\\n`.")
+
+
 def test_intended_differences_and_masks(tmp_path: Path) -> None:
     corpus = load_corpus(
         corpus_file(
@@ -212,6 +243,21 @@ def test_intended_differences_and_masks(tmp_path: Path) -> None:
             "flask_status = 99\n",
             "has flask_status = 99, which is not an HTTP status (100 to 599).",
         ),
+        ('[[request]]\nraw = "GET /"\npath = "/"\n', "[[request]] 1 (/) has raw and path: a raw request is its bytes"),
+        ('[[request]]\nraw = ""\n', "[[request]] 1 has a raw that is empty."),
+        ('[[request]]\nraw = "GET /\\u0100"\n', "has a raw with a character that is no byte: 'Ā' (each is one byte"),
+        ("[[request]]\nraw = 3\n", "has a raw that is neither text nor a list of texts and [text, times] pairs"),
+        ('[[request]]\nraw = ["a", ["b", 0]]\n', "has a raw that is neither text nor a list of texts and [text, ti"),
+        ('[[sequence]]\nname = "s"\n[[sequence.request]]\nraw = "GET /"\n', "cannot be raw"),
+        (
+            'url_map = true\n[[intended]]\ntitle = "t"\nreason = "r"\nraw = "x"\npath = "/"\ndiffers_in = ["body"]\n',
+            "[[intended]] 1 (t) needs either path (and methods, if any) or raw (for raw requests).",
+        ),
+        (
+            'url_map = true\n[[intended]]\ntitle = "t"\nreason = "r"\nraw = "x"\nmethods = ["GET"]\n'
+            'differs_in = ["body"]\n',
+            "needs either path (and methods, if any) or raw",
+        ),
         ('url_map = true\n[[mask]]\nwhy = "w"\n', "[[mask]] 1 needs either header (a name) or body"),
         ('url_map = true\n[[mask]]\nheader = "a b"\n', "has a header name with a character no header name has"),
         ('url_map = "yes"\n', "the file has a url_map that is not true or false."),
@@ -243,7 +289,7 @@ def test_the_command_says_it_in_one_line_with_status_2(tmp_path: Path) -> None:
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == (
         "greeter: corpus.toml: [[request]] 1 (/) has an unknown key 'metod'; the keys are body, content_type,"
-        " files, form, headers, json, method, methods, path, repeat, why.\n"
+        " files, form, headers, json, method, methods, path, raw, repeat, why.\n"
     )
 
 

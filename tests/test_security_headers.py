@@ -41,7 +41,9 @@ def test_the_headers_say_what_they_should() -> None:
 async def test_every_answer_to_the_corpus_carries_them_in_both_apps() -> None:
     quart_client, flask_client = create_app().test_client(), create_flask_app().test_client()
     assert isinstance(quart_client, QuartClient)  # the protocol Quart declares lacks open()'s defaults
-    for case in load_corpus().cases:
+    # not the raw requests: they are bytes for a socket, sent to real servers only, most of them refused by a server
+    # before any app could add its headers
+    for case in (case for case in load_corpus().cases if not case.raw):
         for side, answer in (
             ("quart", await fetch_from_quart(quart_client, case, CORPUS_TIMEOUT)),
             ("flask", fetch_from_flask(flask_client, case)),

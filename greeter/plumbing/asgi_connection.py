@@ -48,6 +48,8 @@ from quart.wrappers.request import Body
 from quart.wrappers.response import DataBody, ResponseBody
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from greeter.plumbing.locations import locations_as_uris
+from greeter.plumbing.lower_case_head import head_in_another_case
 from greeter.shared.running_requests import RUNNING, printable
 
 if TYPE_CHECKING:
@@ -98,6 +100,8 @@ class LeanHTTPConnection(ASGIHTTPConnection):
         self.stopping: asyncio.Event | None = app.extensions.get(STOPPING)  # None: not served by greeter's loop
 
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+        if self.scope["method"] == "HEAD":  # perhaps a `head`, which Hypercorn upper-cased (lower_case_head.py)
+            send = head_in_another_case(send, self.scope)
         request = self._create_request_from_scope(send)
         this_task = asyncio.current_task()
         assert this_task is not None
@@ -188,6 +192,7 @@ class LeanHTTPConnection(ASGIHTTPConnection):
             if (key := name.lower().encode()) not in replaced
         ]
         headers += self.every_response.headers
+        locations_as_uris(headers)  # as Werkzeug sends them (greeter/plumbing/locations.py)
         if self.stopping is not None and (live or self.stopping.is_set()) and self.scope["http_version"] < "2":
             headers.append(CONNECTION_CLOSE)  # HTTP/2 has no such header: the server's GOAWAY says it there
         return cast(

@@ -13,7 +13,7 @@ from werkzeug.sansio.utils import host_is_trusted
 # the one inline <style> and <script> of the templates: the policy allows exactly these, by their hashes
 INLINE_BLOCK = re.compile(r"<(?P<tag>style|script)>(?P<source>.*?)</(?P=tag)>", re.DOTALL)
 # a name or IPv4 address, or an IPv6 address in brackets; then an optional port
-WELL_FORMED_HOST = re.compile(r"(?:[a-z0-9_.~-]+|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?")
+WELL_FORMED_HOST = re.compile(r"(?P<name>[a-z0-9_.~-]+|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?")
 NO_HOST = "Bad Request: the request has no Host header.\n"
 MALFORMED_HOST = "Bad Request: the Host header is not a host name.\n"
 UNTRUSTED_HOST = "Bad Request: this server does not answer for the host name '{host}'.\n"
@@ -98,7 +98,7 @@ def host_problem(
         return NO_HOST
     host = host.lower()  # host names are case-insensitive; Werkzeug's check compares them as written
     well_formed = WELL_FORMED_HOST.fullmatch(host)
-    if well_formed is None or not 0 < int(well_formed["port"] or 80) < 65536:
+    if well_formed is None or not 0 < int(well_formed["port"] or 80) < 65536 or not is_idna(well_formed["name"]):
         return MALFORMED_HOST
     if trusted_hosts is not None and not host_is_trusted(host, trusted_hosts):
         # the host is well-formed (no quotes, no markup, no line breaks): safe to say back
@@ -119,6 +119,22 @@ def misdirected_problem(prefix: str, prefix_user: str | None) -> str | None:
         return None
     shown = prefix if SAYABLE_PREFIX.fullmatch(prefix) else "another account's URL"
     return MISDIRECTED.format(prefix=shown, own=prefix_user)
+
+
+def is_idna(name: str) -> bool:
+    """Whether IDNA encodes and decodes the name, as Werkzeug does with a Host; an IPv6 address in brackets is one.
+
+    Not one: an empty label (`a..b`, `.a`) or one longer than 63 characters, which make Werkzeug's Map.bind raise
+    BadHost, and a punycode label that does not decode (`xn--`), which makes `request.url_root` raise UnicodeError
+    (werkzeug/urls.py:191 catches only UnicodeDecodeError) on the process page of both apps.
+    """
+    if name.startswith("["):
+        return True
+    try:
+        name.encode("idna").decode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def came_through_unbelieved_proxy(header_names: Iterable[str], proxy_hops: int) -> bool:

@@ -11,14 +11,16 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
-from greeter.shared.errors import GreeterError
-from greeter.tools.compare.case import ALL_METHODS, Case
+from greeter.tools.compare.case import ALL_METHODS, RAW, Case
+from greeter.tools.compare.corpus_values import CorpusError as CorpusError  # raised here, so named here too
+from greeter.tools.compare.corpus_values import TableReader
 from greeter.tools.compare.differences import IntendedDifference
 from greeter.tools.compare.multipart import multipart_body
 from greeter.tools.compare.observe import COMPARED, Mask
+from greeter.tools.compare.raw_case import raw_bytes
 
 CORPUS_TOML = Path(__file__).with_name("corpus.toml")
 DEFAULT_METHODS = ("GET", "HEAD")
@@ -39,6 +41,7 @@ KEYS = {
         "content_type",
         "files",
         "repeat",
+        "raw",
         "why",
     },
     "sequence": {"name", "why", "request"},
@@ -52,14 +55,11 @@ KEYS = {
         "quart_status",
         "other_headers",
         "set_aside",
+        "raw",
     },
     "mask": {"why", "path", "header", "body"},
     "file": {"field", "filename", "content", "source", "content_type"},
 }
-
-
-class CorpusError(GreeterError):
-    """A corpus file that cannot be used: one sentence naming the file and the entry, exit status 2."""
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,6 @@ class Corpus:
             self.masks,
             derived.notes + self.notes,
         )
-
-
-T = TypeVar("T")
 
 
 def load_corpus(path: Path = CORPUS_TOML) -> Corpus:
@@ -115,15 +112,14 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-class _Reader:
+class _Reader(TableReader):
     """Reads one file's tables into a Corpus, every mistake one sentence: `FILE: [[request]] 3 (/x) ...`."""
 
-    def __init__(self, shown: str, folder: Path) -> None:
-        self.shown = shown
-        self.folder = folder
+    keys = KEYS
 
-    def fail(self, where: str, problem: str) -> CorpusError:
-        return CorpusError(f"{self.shown}: {where} {problem}.")
+    def __init__(self, shown: str, folder: Path) -> None:
+        super().__init__(shown)
+        self.folder = folder
 
     def corpus(self, data: dict[str, Any]) -> Corpus:
         self.known_keys(data, "top", "the file")
@@ -155,6 +151,8 @@ class _Reader:
 
     def requests(self, entry: dict[str, Any], where: str, *, sequence: str = "", step: int = 0) -> list[Case]:
         self.known_keys(entry, "request", where)
+        if "raw" in entry:
+            return [self.raw_request(entry, where, sequence=sequence)]
         target = self.target(entry, where)
         body, sends, content_type = self.body(entry, where)
         headers = self.headers(entry, where)
@@ -163,6 +161,17 @@ class _Reader:
         methods = self.methods(entry, where, body_default=bool(sends), single=bool(sequence))
         why = self.typed(entry, "why", str, where, "")
         return [Case(method, target, why, headers, body, sends, sequence, step) for method in methods]
+
+    def raw_request(self, entry: dict[str, Any], where: str, *, sequence: str) -> Case:
+        if sequence:
+            raise self.fail(where, "has raw: a request of a sequence is sent with its cookies, so it cannot be raw")
+        others = sorted(set(entry) - {"raw", "why"})
+        if others:
+            raise self.fail(where, f"has raw and {', '.join(others)}: a raw request is its bytes alone (and a why)")
+        data = raw_bytes(entry["raw"])
+        if isinstance(data, str):
+            raise self.fail(where, f"has a raw {data}")
+        return Case(RAW, "", self.typed(entry, "why", str, where, ""), raw=data)
 
     def sequence(self, entry: dict[str, Any], where: str) -> list[Case]:
         self.known_keys(entry, "sequence", where)
@@ -187,10 +196,15 @@ class _Reader:
         methods = self.strings(entry, "methods", where, required=False)
         other_headers = self.strings(entry, "other_headers", where, required=False)
         set_aside = self.typed(entry, "set_aside", str, where, None)
+        raw = self.typed(entry, "raw", str, where, None)
+        path = self.typed(entry, "path", str, where, None)
+        if (raw is None) == (path is None) or (raw is not None and methods is not None):
+            raise self.fail(where, "needs either path (and methods, if any) or raw (for raw requests)")
         return IntendedDifference(
             title=self.typed(entry, "title", str, where),
             reason=self.typed(entry, "reason", str, where),
-            path=self.pattern(self.typed(entry, "path", str, where), where, "path").pattern,
+            path=None if path is None else self.pattern(path, where, "path").pattern,
+            raw=None if raw is None else self.pattern(raw, where, "raw"),
             parts=frozenset(parts),
             methods=None if methods is None else frozenset(self.method(m, where) for m in methods),
             flask_status=self.status(entry, "flask_status", where),
@@ -330,66 +344,3 @@ class _Reader:
                 )
             )
         return found
-
-    # the values
-
-    def status(self, entry: dict[str, Any], key: str, where: str) -> int | None:
-        status = self.typed(entry, key, int, where, None)
-        if status is not None and not 100 <= status <= 599:
-            raise self.fail(where, f"has {key} = {status}, which is not an HTTP status (100 to 599)")
-        return status
-
-    def pattern(self, text: str, where: str, key: str) -> re.Pattern[str]:
-        try:
-            return re.compile(text)
-        except re.error as error:
-            raise self.fail(where, f"has a {key} that is not a regular expression ({error})") from None
-
-    def body_pattern(self, text: str, where: str, key: str) -> re.Pattern[bytes]:
-        try:
-            return re.compile(text.encode())
-        except re.error as error:
-            raise self.fail(where, f"has a {key} that is not a regular expression ({error})") from None
-
-    def strings(self, entry: dict[str, Any], key: str, where: str, *, required: bool = True) -> list[str] | None:
-        if key not in entry and not required:
-            return None
-        value = entry.get(key)
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise self.fail(where, f"needs {key}, a list of texts")
-        return value
-
-    _MISSING: Any = object()
-
-    def typed(self, entry: dict[str, Any], key: str, kind: type[T], where: str, default: Any = _MISSING) -> T:
-        if key not in entry:
-            if default is self._MISSING:
-                raise self.fail(where, f"has no {key}")
-            return default  # type: ignore[no-any-return]
-        value = entry[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(where, f"has a {key} that is not {_KINDS.get(kind, kind.__name__)}")
-        return value
-
-    def tables(self, entry: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
-        tables = entry.get(key, [])
-        if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
-            raise self.fail(where, f"has {key} that is not a list of tables: write each as [[{key}]]")
-        return tables
-
-    def known_keys(self, entry: dict[str, Any], kind: str, where: str) -> None:
-        unknown = sorted(set(entry) - KEYS[kind])
-        if unknown:
-            raise self.fail(where, f"has {_an_unknown(unknown)}; the keys are {', '.join(sorted(KEYS[kind]))}")
-
-    @staticmethod
-    def about(entry: dict[str, Any], key: str = "path") -> str:
-        value = entry.get(key)
-        return f" ({value[:60]})" if isinstance(value, str) else ""
-
-
-_KINDS: dict[type, str] = {str: "text", int: "a whole number", bool: "true or false", dict: "a table"}
-
-
-def _an_unknown(keys: list[str]) -> str:
-    return f"an unknown key {keys[0]!r}" if len(keys) == 1 else f"unknown keys {', '.join(map(repr, keys))}"

@@ -20,7 +20,7 @@ class IntendedDifference:
 
     title: str
     reason: str
-    path: str  # a regular expression the whole path matches
+    path: str | None  # a regular expression the whole path matches; None: raw requests only, those `raw` finds
     parts: frozenset[str]  # of observe.COMPARED: the parts that may differ
     methods: frozenset[str] | None = None  # None: every method
     flask_status: int | None = None  # the status the Flask app must answer, if any
@@ -28,9 +28,17 @@ class IntendedDifference:
     other_headers: frozenset[str] | None = None  # the only other headers that may differ (names); None: any
     # taken out of both bodies, what is left must be the same; None: the bodies may differ in any way
     set_aside: re.Pattern[bytes] | None = None
+    # searched in a raw request's bytes, each byte one character (latin-1)
+    raw: re.Pattern[str] | None = None
 
     def applies_to(self, case: Case) -> bool:
-        return (self.methods is None or case.method in self.methods) and re.fullmatch(self.path, case.path) is not None
+        if self.path is None:  # a difference of raw requests
+            return self.raw is not None and bool(case.raw) and self.raw.search(case.raw.decode("latin-1")) is not None
+        return (
+            not case.raw
+            and (self.methods is None or case.method in self.methods)
+            and re.fullmatch(self.path, case.path) is not None
+        )
 
     def covers(self, case: Case, differing: frozenset[str], flask: Observed, quart: Observed) -> bool:
         return (
@@ -51,12 +59,17 @@ class IntendedDifference:
         return [header for header in observed.other_headers if header[0] not in allowed]
 
 
-def differences_markdown(intended: Sequence[IntendedDifference], masks: Sequence[Mask] = ()) -> str:
-    """Every intended difference with its reason, what is masked, then what is never compared: Markdown."""
+def differences_markdown(
+    intended: Sequence[IntendedDifference], masks: Sequence[Mask] = (), cases: Sequence[Case] = ()
+) -> str:
+    """Every intended difference with its reason (and, for raw requests, the first of the cases it applies to, as
+    an example), what is masked, then what is never compared: Markdown."""
     lines = []
     for difference in intended:
         parts = ", ".join(sorted(difference.parts))
-        lines.append(f"- **{difference.title}** (differs in: {parts}). {difference.reason}")
+        example = next((case for case in cases if case.raw and difference.applies_to(case)), None)
+        shown = "" if example is None else f" For example: `{example.shown(200)}`."
+        lines.append(f"- **{difference.title}** (differs in: {parts}). {difference.reason}{shown}")
     if not intended:
         lines.append("- None: every answer is expected to be the same.")
     if masks:

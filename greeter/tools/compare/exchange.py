@@ -16,13 +16,15 @@ USER_AGENT = "greeter-compare"  # the same on both sides, in both modes
 class Exchange:
     """One answer: the status, the headers (names lower-case, in order) and the body.
 
-    A live stream never ends, so its body is only the first event. `error` is set when no answer came at all.
+    A live stream never ends, so its body is only the first event. `error` is set when no answer came at all (or,
+    to a raw request, one with no status line). `others`: what else a raw request's connection carried.
     """
 
     status: int
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
     error: str | None = None
+    others: tuple[str, ...] = ()  # interim answers, answers after this one, bytes that are no answer
 
     def header(self, name: str) -> str | None:
         """The first value of a header, by its name in any case."""

@@ -9,6 +9,7 @@ import h11
 from greeter.tools.compare.case import Case
 from greeter.tools.compare.cookies import Browser
 from greeter.tools.compare.exchange import EVENT_STREAM, Exchange, first_event, no_answer, request_headers
+from greeter.tools.compare.raw_case import fetch_raw
 
 READ_SIZE = 65_536
 
@@ -16,7 +17,10 @@ READ_SIZE = 65_536
 async def fetch_over_http(host: str, port: int, case: Case, timeout: float, browser: Browser | None = None) -> Exchange:
     """Send one case on a new connection and return the answer; a stream is read up to its first event.
 
-    With a browser, the request carries its cookies for the target, and it keeps those the answer sets."""
+    With a browser, the request carries its cookies for the target, and it keeps those the answer sets. A raw
+    case's bytes are sent as they are, and the answers read leniently (greeter/tools/compare/raw_case.py)."""
+    if case.raw:
+        return await fetch_raw(host, port, case.raw, timeout)
     try:
         async with asyncio.timeout(timeout):
             answer = await _exchange(host, port, case, browser)

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from greeter.tools.compare.case import Case
 from greeter.tools.compare.exchange import Exchange
 
-COMPARED = ("status", "location", "content type", "allow", "other headers", "body")
+COMPARED = ("status", "location", "content type", "allow", "other headers", "body", "other answers")
+# "other answers" only raw requests can have (greeter/tools/compare/raw_case.py): said only where there are some
+RAW_ONLY = ("other answers",)
 NOT_COMPARED = {
     "Date": "the time of the answer",
     "Server": "the server's name: `Werkzeug/3.1.9 Python/3.11.7` or `hypercorn-h11`",
@@ -103,6 +105,7 @@ class Observed:
     allow: frozenset[str] | None
     other_headers: tuple[tuple[str, str], ...]  # sorted by name
     body: bytes
+    other_answers: tuple[str, ...] = ()  # what else a raw request's connection carried, in order
 
     def value(self, name: str) -> object:
         return getattr(self, name.replace(" ", "_"))
@@ -123,6 +126,7 @@ def observe(exchange: Exchange, case: Case, origin: str, masks: Iterable[Mask] =
         allow=None if allow is None else frozenset(method.strip() for method in allow.split(",")),
         other_headers=_other_headers(exchange, case, masked_headers),
         body=body,
+        other_answers=exchange.others,
     )
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from greeter.tools.compare.comparison import Comparison
 from greeter.tools.compare.differences import mask_scope
-from greeter.tools.compare.observe import COMPARED, IN_PROCESS_ONLY, NOT_COMPARED, Observed
+from greeter.tools.compare.observe import COMPARED, IN_PROCESS_ONLY, NOT_COMPARED, RAW_ONLY, Observed
+from greeter.tools.compare.raw_case import HTTP_09
 from greeter.tools.compare.verdict import LOGGED, Outcome, Verdict
 
 PATH_WIDTH = 48
@@ -137,12 +138,19 @@ def table(comparison: Comparison, *, only_differences: bool) -> list[str]:
     widths = [max(len(row[column]) for row in rows) for column in range(5)]
     masks = comparison.corpus.masks
     masked = f"; masked: {', '.join(mask_scope(mask) for mask in masks)}" if masks else ""
+    compared = ", ".join(compared_parts(comparison))
     not_compared = ", ".join(not_compared_in(comparison.mode))
-    lines = [title(comparison), f"compared: {', '.join(COMPARED)}; not compared: {not_compared}{masked}", ""]
+    lines = [title(comparison), f"compared: {compared}; not compared: {not_compared}{masked}", ""]
     lines += [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[5] for row in rows
     ]
     return lines
+
+
+def compared_parts(comparison: Comparison) -> list[str]:
+    """What is compared of each answer; what only raw requests can differ in, if the corpus has some."""
+    raw = any(outcome.case.raw for outcome in comparison.outcomes)
+    return [part for part in COMPARED if raw or part not in RAW_ONLY]
 
 
 def side_by_side(outcome: Outcome) -> list[str]:
@@ -180,6 +188,9 @@ def _values(outcome: Outcome, part: str) -> tuple[list[str], list[str]]:
         only_flask = [f"{name}: {value}" for name, value in flask if (name, value) not in quart]
         only_quart = [f"{name}: {value}" for name, value in quart if (name, value) not in flask]
         return _folded(only_flask or ["(none other)"]), _folded(only_quart or ["(none other)"])
+    if part == "other answers":
+        assert isinstance(flask, tuple) and isinstance(quart, tuple)
+        return _folded([", ".join(flask) or "none"]), _folded([", ".join(quart) or "none"])
     return _folded([_one(flask)]), _folded([_one(quart)])
 
 
@@ -274,7 +285,9 @@ def _wrapped(line: str, first: str, rest: str) -> list[str]:
 
 
 def _status(observed: Observed) -> str:
-    return str(observed.status) if isinstance(observed.status, int) else "no answer"
+    if isinstance(observed.status, int):
+        return str(observed.status)
+    return "0.9" if observed.status == HTTP_09 else "no answer"
 
 
 def as_json(comparison: Comparison, *, only_differences: bool = False) -> dict[str, Any]:
@@ -292,7 +305,7 @@ def as_json(comparison: Comparison, *, only_differences: bool = False) -> dict[s
             **{verdict.name.lower(): counts[verdict] for verdict in Verdict},
             "noted": sum(1 for outcome in comparison.outcomes if outcome.note),
         },
-        "compared": list(COMPARED),
+        "compared": compared_parts(comparison),
         "not_compared": not_compared_in(comparison.mode),
         "corpus": corpus.source,
         "intended_differences": [{"title": d.title, "reason": d.reason} for d in corpus.intended],
@@ -312,6 +325,7 @@ def _case_json(outcome: Outcome) -> dict[str, Any]:
     return {
         "method": case.method,
         "target": case.target,
+        "raw": case.raw.decode("latin-1") if case.raw else None,
         "why": case.why,
         "headers": dict(case.headers),
         "sends": case.sends or None,
@@ -340,4 +354,5 @@ def _observed_json(observed: Observed) -> dict[str, Any]:
         "other_headers": headers,
         "body_bytes": len(observed.body),
         "body": observed.body.decode("utf-8", errors="replace"),
+        "other_answers": list(observed.other_answers),
     }

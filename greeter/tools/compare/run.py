@@ -66,7 +66,7 @@ def run_compare(
     if corpus.url_map:
         corpus = corpus.with_cases_first(derive_corpus(pair.flask_app(), pair.flask_shown, pair.quart_app()))
     if list_differences:
-        print(differences_markdown(corpus.intended, corpus.masks), end="")
+        print(differences_markdown(corpus.intended, corpus.masks, corpus.cases), end="")
         return 0
     comparison = asyncio.run(_compare(pair, corpus, in_process=in_process))
     if as_json:

@@ -119,6 +119,8 @@ def describe(part: str, twin_value: object, quart_value: object) -> str:
     """One part's difference in a few words: `flask → quart`."""
     if isinstance(twin_value, bytes) and isinstance(quart_value, bytes):
         return f"body {_body_difference(twin_value, quart_value)}"
+    if part == "other answers":
+        return f"other answers {_answers(twin_value)} → {_answers(quart_value)}"
     if isinstance(twin_value, frozenset) or isinstance(quart_value, frozenset):
         return f"{part} {_methods(twin_value)} → {_methods(quart_value)}"
     if isinstance(twin_value, tuple) and isinstance(quart_value, tuple):
@@ -141,6 +143,10 @@ def _header_names(part: str, only_twin: set[tuple[str, str]], only_quart: set[tu
 
 def _headers(headers: set[tuple[str, str]]) -> str:
     return "{" + ", ".join(f"{name}: {value}" for name, value in sorted(headers)) + "}"
+
+
+def _answers(value: object) -> str:
+    return (", ".join(map(str, value)) or "none") if isinstance(value, tuple) else repr(value)
 
 
 def _methods(value: object) -> str:
