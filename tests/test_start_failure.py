@@ -227,3 +227,11 @@ async def test_under_reload_an_edit_that_does_not_start_keeps_the_code_from_befo
         await answered_within(http, "/", 200, server.output, "Hello, fixed!")
     server.wait_for(re.escape(STARTS_NOW))
     assert server.stop() == 0
+
+
+@pytest.mark.parametrize("page", ["students.md", "serving.md"])
+def test_the_pages_quote_what_greeter_says_while_the_code_does_not_start(page: str) -> None:
+    # the lines the tests above see printed, and the 503's text, each quoted whole (a quote may wrap)
+    text = " ".join((REPO_ROOT / "docs" / page).read_text().split())
+    for line in (WAITING, PAGES_SHOW, STILL_SERVING, STARTS_NOW, NOT_STARTING_TEXT.strip()):
+        assert f"`{line}`" in text, f"{page} does not quote, as printed: {line}"
