@@ -31,6 +31,7 @@ class Orders(Protocol):
 
     def send(self, word: str) -> None: ...
     def recv(self) -> str: ...
+    def peek(self) -> str: ...
     def fileno(self) -> int: ...
 
 
@@ -103,7 +104,7 @@ async def _serve(
     watchdog = Watchdog(
         app.config["BLOCKED_LOOP_SECONDS"],
         config.graceful_timeout,
-        orders_fd=None if orders is None else orders.fileno(),
+        orders=orders,
     )
     if orders is None:
 
@@ -124,7 +125,7 @@ async def _serve(
             with suppress(EOFError):  # the supervisor is gone: stop rather than serve on unsupervised
                 order = orders.recv()
             loop.remove_reader(orders.fileno())
-            watchdog.stop_asked()
+            watchdog.stop_asked(replaced=order == REPLACE)
             stop.set()
 
         loop.add_reader(orders.fileno(), obey)

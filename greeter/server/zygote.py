@@ -90,6 +90,13 @@ class Channel:
             raise EOFError
         return data.decode()
 
+    def peek(self) -> str:
+        """The word waiting, left for recv to read; "" when none is there or the other end is gone."""
+        try:
+            return self.sock.recv(64, socket.MSG_PEEK | socket.MSG_DONTWAIT).decode()
+        except OSError:
+            return ""
+
     def poll(self) -> bool:
         return bool(select.select([self.sock], [], [], 0)[0])
 
