@@ -216,3 +216,24 @@ def test_a_threshold_below_the_watchdogs_own_look_says_one_line_and_one_when_it_
 def test_a_path_cannot_colour_or_break_the_log() -> None:
     assert printable("GET /a\x1b[31mred\n") == "GET /a\\x1b[31mred\\n"
     assert printable("GET /" + "a" * 200).endswith("...") and len(printable("GET /" + "a" * 200)) == 120
+
+
+def test_a_reload_says_that_the_worker_held_by_a_view_is_being_replaced(
+    start_server: StartServer, student: Path
+) -> None:
+    server = serve(start_server, student, "reload")
+    send_without_waiting(server, student, "/spin/")
+    server.wait_for("the event loop has been blocked")
+    views = student / "greeter" / "views.py"
+    views.write_text(views.read_text() + "\n# a save\n")  # the new worker starts; the held one is told it is replaced
+    where = rf"greeter/views\.py, line {line_of(student, 'while True:')}, in spin"
+    replacing = (
+        r"greeter: replacing this worker with the new code; waiting up to 2 s for GET /spin/, which holds the event"
+        rf" loop at {where} \(Ctrl\+C again stops at once\)\."
+    )
+    server.wait_for(r"greeter: stopped after the 2 s graceful timeout; GET /spin/ was still running", timeout=30)
+    assert len(printed(server, replacing)) == 1, server.output()
+    assert "greeter: stopping;" not in server.output()  # greeter goes on: only this worker goes
+    with client(server, student) as http:
+        assert http.get("/").text == "Hello World!"  # the new worker serves
+    assert server.stop() == 0, server.output()

@@ -84,10 +84,17 @@ def test_changed_files() -> None:
 
 def test_the_reload_line_names_the_file(tmp_path: Path) -> None:
     views, greet = tmp_path / "greeter" / "views.py", tmp_path / "templates" / "greet.html"
+    twin, base = tmp_path / "greeter" / "flask_twin" / "views.py", tmp_path / "templates" / "base.html"
     assert describe_change([views], tmp_path) == "greeter/views.py changed; reloading"
     assert describe_change([views], tmp_path / "elsewhere") == f"{views} changed; reloading"
-    assert describe_change([views, greet], tmp_path) == "greeter/views.py and 1 other file changed; reloading"
-    assert describe_change([views, greet, greet], tmp_path) == "greeter/views.py and 2 other files changed; reloading"
+    # two or three files: each named; more: the first, and how many others
+    assert describe_change([views, greet], tmp_path) == "greeter/views.py and templates/greet.html changed; reloading"
+    assert describe_change([twin, views, greet], tmp_path) == (
+        "greeter/flask_twin/views.py, greeter/views.py and templates/greet.html changed; reloading"
+    )
+    assert describe_change([twin, views, greet, base], tmp_path) == (
+        "greeter/flask_twin/views.py and 3 other files changed; reloading"
+    )
 
 
 def test_a_warning_when_the_code_served_is_not_the_checkout_here(tmp_path: Path) -> None:

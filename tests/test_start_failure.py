@@ -4,10 +4,13 @@ compact, then one sentence; --reload and --debug wait for the fix and serve it a
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 import httpx
@@ -136,3 +139,99 @@ async def test_under_debug_every_request_is_answered_with_the_error_while_the_co
     assert "The code does not start, so greeter answers every page with this error" in page
     assert server.process.poll() is None
     assert server.stop() == 0
+
+
+PAGES_SHOW = "greeter: the new code did not start (the error is above); every page shows the error until it starts."
+STILL_SERVING = "greeter: the new code did not start (the error is above); still serving the code from before."
+STARTS_NOW = "greeter: the code starts now; serving it."
+NOT_STARTING_TEXT = "the code does not start: see greeter's terminal\n"
+
+
+async def answered_within(
+    http: httpx.AsyncClient, path: str, status: int, output: Callable[[], str], text: str | None = None
+) -> httpx.Response:
+    """The first answer with this status (and text), within SERVED_WITHIN (a reload's switch takes a moment)."""
+    deadline = time.monotonic() + SERVED_WITHIN
+    while True:
+        with suppress(httpx.TransportError):  # a connection closed by the worker that goes
+            answer = await http.get(path)
+            if answer.status_code == status and text in (None, answer.text):
+                return answer
+        assert time.monotonic() < deadline, output()
+        await asyncio.sleep(0.05)
+
+
+async def test_under_debug_an_edit_that_does_not_start_is_shown_on_every_page_until_a_save_starts(
+    start_server: StartServer, checkout: Path
+) -> None:
+    views = checkout / "greeter" / "views.py"
+    fixed = views.read_text()
+    server = start_server([sys.executable, "-m", "greeter", "0", "--debug"], GREETER_READY, cwd=checkout)
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+        for attempt in (1, 2):  # each recovery is said
+            assert (await http.get("/")).text == ("Hello World!" if attempt == 1 else "Hello, fixed!")
+            lineno = len(break_views(checkout, SYNTAX_ERROR).read_text().splitlines())
+            server.wait_for(re.escape(PAGES_SHOW))
+            # the code from before is not served any more: the student would take it for their change
+            answer = await answered_within(http, "/hello/Kim", 500, server.output)
+            assert answer.headers["content-type"] == "text/html; charset=utf-8"
+            assert answer.headers["content-security-policy"] == debug_security_headers(None)["Content-Security-Policy"]
+            assert f"greeter/views.py</b>, line <b>{lineno}</b>" in answer.text
+            assert 'data-stamp=""' in answer.text  # the live-reload script: the page reloads once the code starts
+            assert (await http.get("/")).status_code == 500
+            views.write_text(fixed.replace('"Hello World!"', '"Hello, fixed!"'))
+            await answered_within(http, "/", 200, server.output, "Hello, fixed!")
+            server.wait_for(re.escape(STARTS_NOW))
+            assert server.output().splitlines().count(STARTS_NOW) == attempt, server.output()
+    output = server.output()
+    assert "still serving the code from before" not in output
+    assert "Traceback" not in output
+    assert server.stop() == 0
+
+
+async def test_under_reload_the_code_that_does_not_start_at_launch_is_one_line_of_503(
+    start_server: StartServer, checkout: Path
+) -> None:
+    views = checkout / "greeter" / "views.py"
+    fixed = views.read_text()
+    break_views(checkout, SYNTAX_ERROR)
+    server = start_server([sys.executable, "-m", "greeter", "0", "--reload"], GREETER_READY, cwd=checkout)
+    server.wait_for("waiting for a fix")
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+        try:
+            answer = await http.get("/hello/Kim")
+        except httpx.TimeoutException:
+            pytest.fail(f"no answer in {HTTP_TIMEOUT:.0f} s while the code does not start")
+        assert answer.status_code == 503
+        assert answer.headers["content-type"] == "text/plain; charset=utf-8"
+        assert answer.text == NOT_STARTING_TEXT
+        assert "<script" not in answer.text  # no debug: nothing of the error or of the live reload
+        views.write_text(fixed)
+        await answered_within(http, "/", 200, server.output, "Hello World!")
+    server.wait_for(re.escape(STARTS_NOW))
+    assert server.stop() == 0
+
+
+async def test_under_reload_an_edit_that_does_not_start_keeps_the_code_from_before_until_one_starts(
+    start_server: StartServer, checkout: Path
+) -> None:
+    views = checkout / "greeter" / "views.py"
+    fixed = views.read_text()
+    server = start_server([sys.executable, "-m", "greeter", "0", "--reload"], GREETER_READY, cwd=checkout)
+    async with httpx.AsyncClient(limits=KEEP_ALIVE_LIMITS, base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+        assert (await http.get("/")).text == "Hello World!"  # the first worker has imported the code
+        break_views(checkout, SYNTAX_ERROR)
+        server.wait_for(re.escape(STILL_SERVING))
+        assert (await http.get("/")).text == "Hello World!"  # as production would: the code that runs goes on
+        views.write_text(fixed.replace('"Hello World!"', '"Hello, fixed!"'))
+        await answered_within(http, "/", 200, server.output, "Hello, fixed!")
+    server.wait_for(re.escape(STARTS_NOW))
+    assert server.stop() == 0
+
+
+@pytest.mark.parametrize("page", ["students.md", "serving.md"])
+def test_the_pages_quote_what_greeter_says_while_the_code_does_not_start(page: str) -> None:
+    # the lines the tests above see printed, and the 503's text, each quoted whole (a quote may wrap)
+    text = " ".join((REPO_ROOT / "docs" / page).read_text().split())
+    for line in (WAITING, PAGES_SHOW, STILL_SERVING, STARTS_NOW, NOT_STARTING_TEXT.strip()):
+        assert f"`{line}`" in text, f"{page} does not quote, as printed: {line}"

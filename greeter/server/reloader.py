@@ -136,12 +136,14 @@ def fresh_bytecode(changed: Iterable[Path]) -> None:
 
 
 def describe_change(changed: list[Path], here: Path) -> str:
-    """One line for the terminal: which file changed, relative to the current folder when it is under it."""
-    first = changed[0]
-    name = first.relative_to(here) if first.is_relative_to(here) else first
-    others = len(changed) - 1
-    also = "" if not others else f" and {others} other file{'s' if others > 1 else ''}"
-    return f"{name}{also} changed; reloading"
+    """One line for the terminal: which files changed (two or three each named, more counted), relative to the
+    current folder when they are under it."""
+    names = [str(path.relative_to(here) if path.is_relative_to(here) else path) for path in changed]
+    if len(names) <= 3:
+        said = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    else:
+        said = f"{names[0]} and {len(names) - 1} other files"
+    return f"{said} changed; reloading"
 
 
 def enclosing_checkout(folder: Path) -> Path | None:

@@ -8,7 +8,7 @@ HTTP/2 streams are reset (h2.py:245-251). A client sending its next request on a
 instant loses it: the request crosses the close. This loop runs the same pieces (Lifespan, WorkerContext, a
 TCPServer subclass: greeter/server/closing_connection.py) and stops in this order instead:
 
-1. `stopping(app)` is set: every HTTP/1 answer from now on says `Connection: close`
+1. the stop event is set (`stopping(app)` for Quart's app): every HTTP/1 answer from now on says `Connection: close`
    (greeter/plumbing/asgi_connection.py), and idle connections close as closing_connection.py says, each once
    nothing is unread on it;
 2. on a full stop (the listening socket closes after this worker), with new connections already refused
@@ -33,20 +33,17 @@ import socket
 from collections.abc import Callable, Coroutine
 from contextlib import suppress
 from random import randint
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hypercorn.asyncio.lifespan import Lifespan
 from hypercorn.asyncio.statsd import StatsdLogger
 from hypercorn.asyncio.worker_context import WorkerContext
 from hypercorn.config import Config
+from hypercorn.typing import ASGIFramework
 from hypercorn.utils import wrap_app
 
-from greeter.plumbing.asgi_connection import stopping
 from greeter.server.closing_connection import ClosingConnection
 from greeter.server.stop_listening import readable, refuse_new_connections
-
-if TYPE_CHECKING:
-    from quart import Quart
 
 # waits until the worker is to stop; True when the listening socket closes after this worker (a full stop: what
 # the kernel queued is to be taken), False when other workers serve on it (a reload: they take what is queued)
@@ -57,11 +54,13 @@ HANDSHAKE_SECONDS = 0.005  # a handshake under way when new connections were ref
 QUEUE_POLL_SECONDS = 0.002
 
 
-async def serve(app: Quart, config: Config, *, shutdown_trigger: ShutdownTrigger) -> None:
+async def serve(app: ASGIFramework, config: Config, *, stop: asyncio.Event, shutdown_trigger: ShutdownTrigger) -> None:
     """Serve the app on the config's sockets as hypercorn.asyncio.serve does, until the trigger returns; then stop
-    as the module says."""
+    as the module says.
+
+    stop: set here once the worker begins to stop; the app then closes each connection after its answer (Quart's:
+    greeter/plumbing/asgi_connection.py's `stopping(app)`)."""
     asgi = wrap_app(app, config.wsgi_max_body_size, "asgi")
-    stop = stopping(app)
     config.set_statsd_logger_class(StatsdLogger)
     # Hypercorn's loggers made now, as its own loop makes them (for its "Running on", which the banner says instead):
     # greeter's own lines go through them (hypercorn.error), even in a worker that never answers a request

@@ -24,6 +24,9 @@ from greeter.server.start_failure import say_start_failure
 from greeter.server.stop_at_once import wait_for_workers
 from greeter.server.stop_listening import refuse_new_connections
 from greeter.server.zygote import (
+    DEBUG_PAGE,
+    FAILED,
+    ONE_LINE,
     READY,
     REPLACE,
     SHUTDOWN,
@@ -39,12 +42,17 @@ from greeter.server.zygote import (
 from greeter.shared.paths import PACKAGE_DIR
 from greeter.shared.run_facts import RunFacts
 from greeter.shared.say import say as say_line
+from greeter.shared.settings import debug_setting
 from greeter.shared.stop_request import STOP_SIGNALS, StopRequest, hangup_line
 
 if TYPE_CHECKING:  # the framework is imported after the banner (greeter/server/zygote.py), for the workers
     from hypercorn.config import Config
 
 STOP_MARGIN_SECONDS = 5.0  # past the graceful timeout, before a stuck worker is killed
+WAITING_FOR_A_FIX = "the code does not start (the error is above); waiting for a fix: served as soon as it starts."
+SHOWN_ON_THE_PAGES = "the new code did not start (the error is above); every page shows the error until it starts."
+STILL_SERVING = "the new code did not start (the error is above); still serving the code from before."
+STARTS_NOW = "the code starts now; serving it."
 
 
 def run(config: Config, sock: socket.socket, refuse_new: Callable[[], object] | None = None) -> int:
@@ -85,7 +93,7 @@ class Worker:
     number: int
     process: Child
     orders: Channel
-    ready: bool = False
+    said: str | None = None  # READY once it has built the app, FAILED when it could not (and answers the error)
     leave_by: float | None = None  # once told to stop: when it is killed if still running
     run: RunFacts | None = None  # its part of the run: why it is new, its count of requests
 
@@ -96,12 +104,16 @@ class Worker:
                 self.orders.send(order)
             self.leave_by = time.monotonic() + grace
 
-    def heard_ready(self) -> bool:
-        """Whether it has said that it built the app (the new code imports and starts)."""
+    def hear(self) -> str | None:
+        """What it has said of the new code: READY (it starts), FAILED (it does not); None: nothing yet."""
         with suppress(EOFError, OSError):
-            while not self.ready and self.orders.poll():
-                self.ready = self.orders.recv() == READY
-        return self.ready
+            while self.said is None and self.orders.poll():
+                self.said = self.orders.recv()
+        return self.said
+
+    def settled(self) -> bool:
+        """Whether it has said how its start went, or ended without a word."""
+        return self.hear() is not None or not self.process.is_alive()
 
 
 class StopSignals:
@@ -152,7 +164,8 @@ class Supervisor:
         self.starting: list[Worker] = []  # until every one of them has built the app
         self.leaving: list[Worker] = []  # told to stop, still finishing their requests
         self.failed: Worker | None = None  # the worker whose end ends the server
-        self.waiting_for_fix = False  # --reload: the code has not started yet; the next change may fix it
+        self.waiting_for_fix = False  # --reload: the last code tried did not start; the next change may fix it
+        self.debug = debug_setting()  # while the code does not start, every page shows its error
         address = sock.getsockname()
         self._where = f"port {address[1]}" if sock.family != socket.AF_UNIX else str(address)  # for `ps`
 
@@ -210,11 +223,21 @@ class Supervisor:
         if self.watcher is not None:
             inherited.append(self.watcher.close)
         run = self.ledger.facts_for(number)
-        process = fork_worker(theirs, title, inherited, self._worker_main(run))
+        process = fork_worker(theirs, title, inherited, self._worker_main(run, self._if_not_starting()))
         theirs.close()  # the worker has its own copy; so a dead worker is an end of file here
         return Worker(number, process, ours, run=run)
 
-    def _worker_main(self, run: RunFacts) -> WorkerMain:
+    def _if_not_starting(self) -> str | None:
+        """How a new worker answers if its code does not start: under --debug the error on every page (never the
+        code from before: the student would take it for their change); under --reload one line of 503 while no
+        code serves, else it exits and the code from before goes on, as in production; None without a reloader."""
+        if self.watcher is None:
+            return None
+        if self.debug:
+            return DEBUG_PAGE
+        return None if any(worker.said == READY for worker in self.serving) else ONE_LINE
+
+    def _worker_main(self, run: RunFacts, if_not_starting: str | None) -> WorkerMain:
         """What a forked worker runs, once it has forgotten greeter: greeter imported anew, then served."""
         config, sock = self.config, self.sock
 
@@ -226,29 +249,39 @@ class Supervisor:
                 raise SystemExit(1) from None
             # its facts as the greeter it imported anew knows them (the shared page of counts is inherited)
             facts = importlib.import_module("greeter.shared.run_facts").RunFacts(**vars(run))
-            worker.serve_worker(config, sock, orders, run=facts)
+            worker.serve_worker(config, sock, orders, run=facts, if_not_starting=if_not_starting)
 
         return main
 
     def _switch_when_ready(self) -> None:
-        """Once all the new workers have built the app, the old ones go; if one of them died, they all go."""
-        dead = [worker for worker in self.starting if not worker.process.is_alive() and not worker.heard_ready()]
-        if dead:
-            self._send_away(self.starting, STOP)
-            self.starting = []
-            if self.watcher is None:  # no change will come to try again
-                self.failed = dead[0]
-            elif self.serving:
-                say("the new code did not start (the error is above); still serving the code from before.")
-            else:
-                self.waiting_for_fix = True
-                say("the code does not start (the error is above); waiting for a fix: served as soon as it starts.")
-        elif self.starting and all(worker.heard_ready() for worker in self.starting):
+        """Once all the new workers have said how their start went: if they all built the app, the old ones go;
+        else the new code does not start, and the workers that answer its error serve, or the old ones go on."""
+        if not self.starting or not all(worker.settled() for worker in self.starting):
+            return
+        if all(worker.said == READY for worker in self.starting):
             if self.waiting_for_fix:
                 self.waiting_for_fix = False
-                say("the code starts now; serving it.")
+                say(STARTS_NOW)
             self._send_away(self.serving, REPLACE)
             self.serving, self.starting = self.starting, []
+            return
+        if self.watcher is None:  # no change will come to try again
+            self.failed = next(worker for worker in self.starting if worker.said != READY)
+            self._send_away(self.starting, STOP)
+            self.starting = []
+            return
+        answering = [worker for worker in self.starting if worker.said == FAILED and worker.process.is_alive()]
+        had_code = any(worker.said == READY for worker in self.serving)
+        self._send_away([worker for worker in self.starting if worker not in answering], STOP)
+        if answering:
+            self._send_away(self.serving, REPLACE)
+            self.serving = answering
+        self.starting = []
+        self.waiting_for_fix = True
+        if not had_code:
+            say(WAITING_FOR_A_FIX)
+        else:
+            say(SHOWN_ON_THE_PAGES if answering else STILL_SERVING)
 
     def _send_away(self, workers: list[Worker], order: str) -> None:
         for worker in workers:

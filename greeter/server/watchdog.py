@@ -33,10 +33,11 @@ import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from greeter.server.forced_exit import exit_now
 from greeter.server.stop_at_once import AT_ONCE_SIGNAL, HARD_EXIT_MARGIN
+from greeter.server.zygote import REPLACE
 from greeter.shared.paths import PACKAGE_DIR, is_students_code
 from greeter.shared.running_requests import RUNNING
 
@@ -45,6 +46,13 @@ HELD = 3 * INTERVAL  # a loop that has not turned for this long is held, whateve
 FORCED_STATUS = 1  # the exit status when a request was cut off at the graceful timeout
 
 log = logging.getLogger("hypercorn.error")
+
+
+class PeekedOrders(Protocol):
+    """A worker's end of the pipe from its supervisor, as the watchdog looks at it (greeter/server/zygote.py)."""
+
+    def fileno(self) -> int: ...
+    def peek(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -110,10 +118,13 @@ def turns_again_line(seconds: float, request: str | None) -> str:
     return f"greeter: the event loop turns again after {seconds:.1f} s{by}; the requests that waited go on."
 
 
-def stopping_line(grace: float, request: str | None, where: Where | None) -> str:
-    """The loop would say that it waits for requests in flight; held, it cannot, so the watchdog does."""
+def stopping_line(grace: float, request: str | None, where: Where | None, *, replaced: bool = False) -> str:
+    """The loop would say that it waits for requests in flight; held, it cannot, so the watchdog does.
+
+    replaced: a reload's new worker serves, and only this one goes (greeter itself goes on)."""
+    going = "replacing this worker with the new code" if replaced else "stopping"
     return (
-        f"greeter: stopping; waiting up to {grace:g} s for {request or 'the code'}, which holds the event loop"
+        f"greeter: {going}; waiting up to {grace:g} s for {request or 'the code'}, which holds the event loop"
         f"{_at(where)} (Ctrl+C again stops at once)."
     )
 
@@ -145,12 +156,12 @@ class Watchdog:
         threshold: float,
         grace: float,
         *,
-        orders_fd: int | None = None,
+        orders: PeekedOrders | None = None,
         say: Callable[[str], None] | None = None,
     ) -> None:
         self.threshold = threshold  # 0: no line for a blocked loop (a stop is still ended)
         self.grace = grace
-        self.orders_fd = orders_fd  # a worker's pipe from its supervisor: readable means an order came
+        self.orders = orders  # a worker's pipe from its supervisor: readable means an order came
         self.say = say or log.warning
         self.loop: asyncio.AbstractEventLoop | None = None
         self.loop_thread = 0
@@ -160,6 +171,7 @@ class Watchdog:
         self.reported: str | None = None  # the request of the stretch said blocked, until the loop turns
         self.reported_beat = 0.0  # the last heartbeat before that stretch
         self.stop_asked_at: float | None = None
+        self.replaced = False  # the stop is a reload's: a new worker serves, only this one goes
         self.stop_said = False
         self.at_once_signal: int | None = None
         self._wake = threading.Event()
@@ -200,10 +212,12 @@ class Watchdog:
             self._beat_handle.cancel()
 
     # from any thread, or a signal handler: it only records and wakes the watchdog's thread
-    def stop_asked(self, *, at_once: int | None = None) -> None:
-        """A stop: the loop has the graceful timeout to end; at_once (the signal's number): it ends now."""
+    def stop_asked(self, *, at_once: int | None = None, replaced: bool = False) -> None:
+        """A stop: the loop has the graceful timeout to end; at_once (the signal's number): it ends now;
+        replaced: the supervisor's order is a reload's (REPLACE), not a stop of greeter."""
         if self.stop_asked_at is None:
             self.stop_asked_at = time.monotonic()
+            self.replaced = replaced
         if at_once is not None:
             self.at_once_signal = at_once
         self._wake.set()
@@ -237,8 +251,10 @@ class Watchdog:
         blocked = self.blocked_for(now)
         held = blocked >= HELD
         request, where = self.what_runs() if blocked >= INTERVAL or self.at_once_signal is not None else (None, None)
-        if self.stop_asked_at is None and held and self.orders_fd is not None and _readable(self.orders_fd):
-            self.stop_asked()  # the supervisor said stop, or that this worker is replaced; the loop cannot read it
+        if self.stop_asked_at is None and held and self.orders is not None and _readable(self.orders.fileno()):
+            # the supervisor said stop, or that this worker is replaced; the loop cannot read it, so its word is
+            # looked at and left for the loop
+            self.stop_asked(replaced=self.orders.peek() == REPLACE)
         if self.at_once_signal is not None:
             exit_now(at_once_line(request, where, list(RUNNING.values())), 128 + self.at_once_signal)
         if self.reported is not None and self.last_beat != self.reported_beat:  # a heartbeat since: it turned
@@ -251,7 +267,7 @@ class Watchdog:
                 exit_now(past_grace_line(self.grace, self._students_running()), FORCED_STATUS)
             if held and not self.stop_said:
                 self.stop_said = True
-                self.say(stopping_line(self.grace, request, where))
+                self.say(stopping_line(self.grace, request, where, replaced=self.replaced))
         elif self.threshold and blocked >= self.threshold and self.reported is None:
             self.reported, self.reported_beat = request or "the code", self.last_beat
             self.say(blocked_line(blocked, request, where))

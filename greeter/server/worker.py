@@ -12,7 +12,9 @@ from hypercorn.config import Config
 from setproctitle import setproctitle
 
 from greeter import create_app
+from greeter.plumbing.asgi_connection import stopping
 from greeter.process import begin_shutdown, process_of
+from greeter.server.not_starting import answer_until_replaced
 from greeter.server.out_of_files import OutOfFiles
 from greeter.server.serving_loop import serve
 from greeter.server.start_failure import say_start_failure
@@ -29,6 +31,7 @@ class Orders(Protocol):
 
     def send(self, word: str) -> None: ...
     def recv(self) -> str: ...
+    def peek(self) -> str: ...
     def fileno(self) -> int: ...
 
 
@@ -40,6 +43,7 @@ def serve_worker(
     title: str | None = None,
     refuse_new: Callable[[], object] | None = None,
     run: RunFacts | None = None,
+    if_not_starting: str | None = None,
 ) -> None:
     """One worker: the app on Hypercorn, on the socket, until a stop signal or, under a supervisor, its orders.
 
@@ -48,6 +52,8 @@ def serve_worker(
     refuse_new: serving alone on a Unix socket, how new connections are refused at a stop (its file removed);
     a TCP socket's new connections are refused by greeter/server/serving_loop.py itself.
     run: its part of the whole run, from its supervisor (greeter/shared/run_facts.py), for /process/.
+    if_not_starting: under a supervisor, how to answer every request if the code does not start (DEBUG_PAGE or
+    ONE_LINE, greeter/server/zygote.py); None: the worker exits, status 1.
     """
     if title is not None:
         setproctitle(title)
@@ -56,7 +62,7 @@ def serve_worker(
     config.workers = 1  # this process is one of them
     try:
         with asyncio.Runner(loop_factory=event_loop_factory(config.worker_class)) as runner:
-            runner.run(_serve(config, orders, refuse_new or _nothing, run))
+            runner.run(_serve(config, orders, refuse_new or _nothing, run, if_not_starting))
     finally:
         flush_output()  # a closed terminal's EIO is not this worker's failure
 
@@ -74,12 +80,22 @@ def event_loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventL
     return None
 
 
-async def _serve(config: Config, orders: Orders | None, refuse_new: Callable[[], object], run: RunFacts | None) -> None:
+async def _serve(
+    config: Config,
+    orders: Orders | None,
+    refuse_new: Callable[[], object],
+    run: RunFacts | None,
+    if_not_starting: str | None,
+) -> None:
     try:
         app = create_app()  # a new app rather than greeter.app: it reads the GREETER_* environment set since import
     except Exception as error:  # the code does not start: the student's error, not greeter's frames
         say_start_failure(error, PACKAGE_DIR)
-        raise SystemExit(1) from None
+        if orders is None or if_not_starting is None:
+            raise SystemExit(1) from None
+        # every request answered at once with what the supervisor asked for, until the next change replaces it
+        await answer_until_replaced(config, orders, error, if_not_starting)
+        return
     process_of(app).state.run = run  # /process/ says which worker this is and why it is new, and counts into it
     stop = asyncio.Event()
     order = SHUTDOWN  # serving alone: the listening socket closes with this process
@@ -88,7 +104,7 @@ async def _serve(config: Config, orders: Orders | None, refuse_new: Callable[[],
     watchdog = Watchdog(
         app.config["BLOCKED_LOOP_SECONDS"],
         config.graceful_timeout,
-        orders_fd=None if orders is None else orders.fileno(),
+        orders=orders,
     )
     if orders is None:
 
@@ -109,7 +125,7 @@ async def _serve(config: Config, orders: Orders | None, refuse_new: Callable[[],
             with suppress(EOFError):  # the supervisor is gone: stop rather than serve on unsupervised
                 order = orders.recv()
             loop.remove_reader(orders.fileno())
-            watchdog.stop_asked()
+            watchdog.stop_asked(replaced=order == REPLACE)
             stop.set()
 
         loop.add_reader(orders.fileno(), obey)
@@ -129,6 +145,6 @@ async def _serve(config: Config, orders: Orders | None, refuse_new: Callable[[],
     OutOfFiles().install(loop)  # one line when no connection can be accepted (greeter/server/out_of_files.py)
     try:
         # Hypercorn's serving, stopped greeter's way: no request it has received goes unanswered
-        await serve(app, config, shutdown_trigger=shutdown_trigger)
+        await serve(app, config, stop=stopping(app), shutdown_trigger=shutdown_trigger)
     finally:
         watchdog.serving_ended()

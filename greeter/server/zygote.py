@@ -55,11 +55,15 @@ PRELOADED = (
 )
 
 
-# what a worker and its supervisor say on the pipe between them: READY, the worker's, once it has built the app;
+# what a worker and its supervisor say on the pipe between them: READY, the worker's, once it has built the app
+# (FAILED: it could not, and answers every request with the error: greeter/server/not_starting.py);
 # STOP and REPLACE while other workers serve on the socket (a worker that did not start, a reload); SHUTDOWN when the
 # whole server stops (the socket closes after the workers, new connections refused already: what the kernel queued
 # is theirs to take)
-READY, STOP, REPLACE, SHUTDOWN = "ready", "stop", "replace", "shutdown"
+READY, FAILED, STOP, REPLACE, SHUTDOWN = "ready", "failed", "stop", "replace", "shutdown"
+# how a worker answers every request when its code does not start, as its supervisor says (greeter/server/
+# not_starting.py): greeter's debug page of the error, or one line of 503
+DEBUG_PAGE, ONE_LINE = "page", "line"
 
 
 class Readable(Protocol):
@@ -85,6 +89,13 @@ class Channel:
         if not data:
             raise EOFError
         return data.decode()
+
+    def peek(self) -> str:
+        """The word waiting, left for recv to read; "" when none is there or the other end is gone."""
+        try:
+            return self.sock.recv(64, socket.MSG_PEEK | socket.MSG_DONTWAIT).decode()
+        except OSError:
+            return ""
 
     def poll(self) -> bool:
         return bool(select.select([self.sock], [], [], 0)[0])

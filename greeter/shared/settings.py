@@ -136,6 +136,13 @@ def check_settings() -> None:
     configure(PlainConfig(DEBUG=None), None)  # DEBUG: the frameworks' default until GREETER_DEBUG says otherwise
 
 
+def debug_setting() -> bool:
+    """Whether GREETER_DEBUG turns debug mode on, as create_app reads it, importing no framework."""
+    config = PlainConfig(DEBUG=None)
+    configure(config, None)
+    return config["DEBUG"] is True
+
+
 def _trusted_hosts(value: object) -> list[str] | None:
     """None (any host), or the list of names: from the environment a comma-separated string or a JSON list."""
     if value is None:
