@@ -28,8 +28,9 @@ from conftest import GREETER_READY, REPO_ROOT, STOP_TIMEOUT, StartServer, comman
 from hypercorn.asyncio.lifespan import Lifespan
 from hypercorn.asyncio.tcp_server import TCPServer
 from hypercorn.asyncio.worker_context import WorkerContext
+from hypercorn.protocol import ProtocolWrapper
 from hypercorn.protocol.h2 import H2Protocol
-from hypercorn.protocol.h11 import H11Protocol
+from hypercorn.protocol.h11 import H2CProtocolRequiredError, H2ProtocolAssumedError, H11Protocol
 
 from greeter.server.closing_connection import LINGER_SECONDS
 from greeter.shared.paths import HYPERCORN_TOML
@@ -303,6 +304,20 @@ def test_the_hypercorn_internals_greeter_stops_with_are_still_there() -> None:
         assert inspect.iscoroutinefunction(getattr(Lifespan, method)), method
     context = WorkerContext(None)
     assert hasattr(context.terminate, "wait") and hasattr(context.terminated, "set")
+    # greeter/server/h2c_upgrade.py: the switch to HTTP/2 as ProtocolWrapper.handle makes it, the send task first
+    wrapper_init = inspect.getsource(ProtocolWrapper.__init__)
+    for name in ("app", "config", "context", "task_group", "state", "ssl", "client", "server", "send"):
+        assert f"self.{name} = " in wrapper_init, name
+    assert list(inspect.signature(H2Protocol.__init__).parameters) == [
+        "self", "app", "config", "context", "task_group", "connection_state", "ssl", "client", "server", "send"
+    ]  # fmt: skip
+    assert list(inspect.signature(H2Protocol.initiate).parameters) == ["self", "headers", "settings"]
+    assert "self.task_group.spawn(self.send_task)" in inspect.getsource(H2Protocol.initiate)
+    for method in ("_create_stream", "stream_send"):
+        assert inspect.iscoroutinefunction(getattr(H2Protocol, method)), method
+    upgrade_required = inspect.getsource(H2CProtocolRequiredError)
+    assert all(name in upgrade_required for name in ("self.data", "self.headers", "self.settings"))
+    assert "self.data" in inspect.getsource(H2ProtocolAssumedError)
 
 
 def _hypercorn_version() -> str:

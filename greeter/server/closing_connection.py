@@ -24,7 +24,7 @@ Hypercorn 0.18 internals this relies on (tests/test_lossless_stop.py checks each
 TCPServer's constructor and its `_idle_timeout`, `_read_data` and `_close` methods and `reader`, `writer`,
 `protocol`, `loop`, `config` attributes (hypercorn/asyncio/tcp_server.py); the ProtocolWrapper's `protocol`
 (H11Protocol or H2Protocol); H11Protocol's `connection` (an h11.Connection, its `trailing_data`) and `stream`;
-H2Protocol's `connection` (an h2 H2Connection), `streams` and `closed`.
+H2Protocol's `connection` (an h2 H2Connection), `streams` and `closed`; and greeter/server/h2c_upgrade.py's.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from hypercorn.events import Closed, RawData
 from hypercorn.protocol.h2 import H2Protocol
 from hypercorn.protocol.h11 import H11Protocol
 
+from greeter.server.h2c_upgrade import handle_data
 from greeter.server.stop_listening import readable
 
 LINGER_SECONDS = 0.5  # a stopping worker closes an HTTP/1 connection idle for this long: its client is not busy
@@ -144,8 +145,8 @@ class ClosingConnection(TCPServer):
                 data = await asyncio.wait_for(self.reader.read(MAX_RECV), self.config.read_timeout)
             except (ConnectionError, OSError, TimeoutError, SSLError):
                 break
-            if not self.fin_sent:
-                await self.protocol.handle(RawData(data))
+            if not self.fin_sent:  # an h2c upgrade answers its request to the end (greeter/server/h2c_upgrade.py)
+                await handle_data(self.protocol, data)
         if self.client_done is not None:
             self.client_done.set()
         await self.protocol.handle(Closed())
