@@ -24,6 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     from greeter.plumbing.proxy import trust_proxies
     from greeter.plumbing.request_target import TargetReadAsWerkzeug
     from greeter.plumbing.template_context import drop_flask_default_processors
+    from greeter.plumbing.websocket_as_http import WebsocketAsHTTP
     from greeter.shared.missing_template import say_missing_templates_in_one_line, template_folders
     from greeter.shared.paths import TEMPLATES_DIR
     from greeter.shared.settings import configure
@@ -46,6 +47,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     # outermost: the target read as Werkzeug's server reads it (greeter/plumbing/request_target.py), so an
     # absolute-form target's authority is the Host before X-Forwarded-Host is believed, as in the twin
     app.asgi_app = TargetReadAsWerkzeug(app.asgi_app)  # type: ignore[method-assign]
+    # outside that: a WebSocket handshake is the GET it is to the twin, guard and all (websocket_as_http.py)
+    app.asgi_app = WebsocketAsHTTP(app.asgi_app)  # type: ignore[method-assign]
     return app
 
 

@@ -12,11 +12,11 @@ from greeter.plumbing.asgi_connection import add_to_every_response
 from greeter.plumbing.debug_mode import debug_security_headers, init_debug_mode
 from greeter.process import PLAIN_TEXT
 from greeter.shared.cookie_path import cookie_path_under, scope_cookies
+from greeter.shared.forwarding import forwarding_problem
 from greeter.shared.paths import TEMPLATES_DIR
 from greeter.shared.security import (
     came_through_unbelieved_proxy,
     host_problem,
-    misdirected_problem,
     refusal_log_line,
     security_headers,
 )
@@ -49,14 +49,16 @@ def init_app(app: Quart) -> None:
         app.logger.warning(refusal_log_line(request.method, request.path, problem))
         return problem, 400, {"Content-Type": PLAIN_TEXT}
 
-    # another account's URL that reached this greeter (through a link to its socket): refused, never served
+    # another account's URL that reached this greeter (through a link to its socket), however the prefix is written:
+    # refused (421), never served; and what a believed proxy said that is not a scheme or a plain path (400)
     @app.before_request
     async def refuse_misdirected_request() -> tuple[str, int, dict[str, str]] | None:
-        problem = misdirected_problem(request.root_path, prefix_user)
-        if problem is None:
+        refusal = forwarding_problem(request.scheme, request.root_path, prefix_user)
+        if refusal is None:
             return None
-        app.logger.warning(refusal_log_line(request.method, request.path, problem, status=421))
-        return problem, 421, {"Content-Type": PLAIN_TEXT}
+        status, problem = refusal
+        app.logger.warning(refusal_log_line(request.method, request.path, problem, status=status))
+        return problem, status, {"Content-Type": PLAIN_TEXT}
 
     # on a course server every student's app shares one origin: a cookie's Path=/ would reach them all
     app.session_interface = SessionUnderPrefix()

@@ -15,7 +15,7 @@ from conftest import Fetch
 
 from greeter import create_app
 from greeter.flask_twin import create_flask_app
-from greeter.shared.security import misdirected_problem
+from greeter.shared.forwarding import misdirected_problem
 from greeter.shared.settings import SettingsError
 
 BOBS = {"PROXY_HOPS": 1, "PREFIX_USER": "bob"}

@@ -11,6 +11,9 @@ Three places where the same request got a 500 and a traceback from Quart and a c
 - a static file name longer than the system takes (`/static/` and 8,000 characters): Quart's send_from_directory
   asks Path.is_file, which re-raises ENAMETOOLONG (quart/helpers.py:283); Werkzeug's asks os.path.isfile, which
   says no to any OSError, and Flask answers 404.
+
+And a WebSocket handshake, given to the app as an http request (greeter/plumbing/websocket_as_http.py), is matched
+as a WebSocket request, as Werkzeug matches one: a 400 for an HTTP route, a 404 for the rest, as in the twin.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from werkzeug.routing import MapAdapter
 from werkzeug.security import safe_join
 
 from greeter.plumbing.request_target import EMPTY_PATH, UNREADABLE_TARGET
+from greeter.plumbing.websocket_as_http import WEBSOCKET_HANDSHAKE
 
 
 class FlaskRoutedQuart(Quart):
@@ -42,6 +46,11 @@ class FlaskRoutedQuart(Quart):
             return Refusing(self, request, error)
         if adapter is not None and request.scope.get(EMPTY_PATH):
             adapter.path_info = ""  # Werkzeug's router redirects "" to "/", the query kept
+        if adapter is not None and request.scope.get(WEBSOCKET_HANDSHAKE):
+            # a handshake, matched as a WebSocket request as Werkzeug's bind_to_environ matches one
+            # (werkzeug/routing/map.py:307): an HTTP route is a 400 (WebsocketMismatch), the rest 404
+            adapter.websocket = True
+            adapter.url_scheme = "wss" if adapter.url_scheme == "https" else "ws"
         return adapter
 
     async def send_static_file(self, filename: str) -> Response:

@@ -30,7 +30,9 @@ class ForwardedPrefix:
     async def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         if scope["type"] == "http" or scope["type"] == "websocket":  # `or`, not `in`: mypy narrows it
             prefix = trusted_value(scope["headers"], b"x-forwarded-prefix", self.hops)
-            if prefix and prefix.startswith("/"):
+            # kept as Werkzeug's ProxyFix keeps it, "abc" or "//~eve" too, for the guard to refuse alike
+            # (greeter/shared/forwarding.py): a prefix that is not a plain path is never served
+            if prefix and prefix.rstrip("/"):
                 scope = copy(scope)  # the server's scope is its own
                 scope["root_path"] = prefix.rstrip("/")
                 # in ASGI the path includes root_path; Quart takes the root path off again for routing

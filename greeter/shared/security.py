@@ -1,4 +1,7 @@
-"""What both apps do for safety on every response: the security headers, and the Host check. Framework-free."""
+"""What both apps do for safety on every response: the security headers, and the Host check. Framework-free.
+
+What a believed proxy may say (the scheme, the prefix and its account) is greeter/shared/forwarding.py.
+"""
 
 from __future__ import annotations
 
@@ -20,13 +23,6 @@ UNTRUSTED_HOST = "Bad Request: this server does not answer for the host name '{h
 UNBELIEVED_PROXY = (
     "The request came through a proxy whose X-Forwarded-* headers greeter does not believe:"
     " if one is in front, start greeter with --proxy-hops 1 (or GREETER_PROXY_HOPS=1).\n"
-)
-# a forwarded prefix that names an account, as the course server's do: /~ann/greeter
-USER_PREFIX = re.compile(r"/~(?P<user>[^/]+)(?:/|$)")
-SAYABLE_PREFIX = re.compile(r"[A-Za-z0-9_.~$/-]{1,200}")  # safe to say back: no quotes, markup or line breaks
-MISDIRECTED = (
-    "Misdirected Request: the web server brought a request for {prefix}/ to {own}'s greeter,"
-    " which answers only for {own}.\n"
 )
 # what a proxy adds: seen by an app that believes no proxy, they say one is probably in front
 FORWARDED_HEADERS = ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix", "Forwarded")
@@ -104,21 +100,6 @@ def host_problem(
         # the host is well-formed (no quotes, no markup, no line breaks): safe to say back
         return UNTRUSTED_HOST.format(host=host) + (UNBELIEVED_PROXY if unbelieved_proxy else "")
     return None
-
-
-def misdirected_problem(prefix: str, prefix_user: str | None) -> str | None:
-    """Why a request for another account's URL is refused (421), or None if it is this greeter's to answer.
-
-    prefix: the path prefix the proxy forwarded (the request's root path), believed only from a believed proxy.
-    On the course server only the web server can connect to a socket, and it names the URL's account in the
-    prefix, so a request for /~eve/ that reached bob's greeter came through eve's folder, where a link to bob's
-    socket stands in for her own: bob's greeter refuses it, so eve's URL never serves bob's app.
-    """
-    named = USER_PREFIX.match(prefix)
-    if prefix_user is None or named is None or named["user"] == prefix_user:
-        return None
-    shown = prefix if SAYABLE_PREFIX.fullmatch(prefix) else "another account's URL"
-    return MISDIRECTED.format(prefix=shown, own=prefix_user)
 
 
 def is_idna(name: str) -> bool:
