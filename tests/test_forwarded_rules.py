@@ -6,10 +6,11 @@ before any redirect."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 import pytest
-from conftest import Fetch
+from conftest import DOCS, Fetch
 
 from greeter.shared.forwarding import NOT_A_CANONICAL_PREFIX, NOT_HTTP, resolved_prefix
 
@@ -109,3 +110,8 @@ async def test_each_refusal_is_one_line_in_the_log(
 )
 def test_a_prefix_is_resolved_as_a_browser_would(prefix: str, resolved: str) -> None:
     assert resolved_prefix(prefix) == resolved
+
+
+def test_the_security_section_quotes_the_refusals() -> None:
+    quoted = re.findall(r"^  Bad Request: the proxy's .*$", (DOCS / "production.md").read_text(), re.MULTILINE)
+    assert [line.strip() + "\n" for line in quoted] == [NOT_HTTP, NOT_A_CANONICAL_PREFIX]
