@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import h2.config
 import h2.connection
@@ -18,7 +19,7 @@ from conftest import GREETER_READY, Certificate, Server, StartServer, command_pa
 from hpack import Decoder
 from hyperframe.frame import Frame, GoAwayFrame, HeadersFrame, RstStreamFrame
 
-from greeter.server.http2_guard import LINES_PER_WINDOW, RateLimitedLog, excerpt, refusal
+from greeter.server.http2_guard import LINES_PER_WINDOW, WINDOW_SECONDS, RateLimitedLog, excerpt, refusal
 
 READ_TIMEOUT = scaled(10.0)
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00"
@@ -218,3 +219,9 @@ def test_what_is_refused_and_how_it_is_quoted() -> None:
         "its :path " + excerpt(b"/\xff" * 100) + " is not ASCII"
     )
     assert excerpt(b"\x00" * 100) == repr(b"\x00" * 24) + "... (100 bytes)"
+
+
+def test_the_serving_docs_give_the_limit_on_lines() -> None:
+    serving = (Path(__file__).parent.parent / "docs" / "serving.md").read_text()
+    assert WINDOW_SECONDS == 60.0
+    assert f"at most {LINES_PER_WINDOW} lines a minute from all connections together" in " ".join(serving.split())
