@@ -35,12 +35,14 @@ from contextlib import suppress
 from ssl import SSLError
 from typing import Any
 
+from h2.errors import ErrorCodes
 from hypercorn.asyncio.tcp_server import MAX_RECV, TCPServer
-from hypercorn.events import Closed, RawData
+from hypercorn.events import Closed, Event, RawData
 from hypercorn.protocol.h2 import H2Protocol
 from hypercorn.protocol.h11 import H11Protocol
 
 from greeter.server.h2c_upgrade import handle_data
+from greeter.server.http2_guard import Http2Guard
 from greeter.server.stop_listening import readable
 
 LINGER_SECONDS = 0.5  # a stopping worker closes an HTTP/1 connection idle for this long: its client is not busy
@@ -58,6 +60,7 @@ class ClosingConnection(TCPServer):
         self.fin_sent = False  # our FIN is out: whatever arrives from now on crossed it
         self.client_done: asyncio.Event | None = None  # made with the FIN: set at the client's end of file
         self.gone_away = False  # HTTP/2: our GOAWAY is out
+        self.http2_guard = Http2Guard(peer_name(self.writer))  # HTTP/2 Hypercorn cannot take: http2_guard.py
 
     async def _idle_timeout(self) -> None:
         # started by Hypercorn each time the connection becomes idle, and cancelled as soon as a request arrives
@@ -145,11 +148,38 @@ class ClosingConnection(TCPServer):
                 data = await asyncio.wait_for(self.reader.read(MAX_RECV), self.config.read_timeout)
             except (ConnectionError, OSError, TimeoutError, SSLError):
                 break
-            if not self.fin_sent:  # an h2c upgrade answers its request to the end (greeter/server/h2c_upgrade.py)
-                await handle_data(self.protocol, data)
+            if not self.fin_sent:
+                try:  # an h2c upgrade answers its request to the end (greeter/server/h2c_upgrade.py)
+                    await handle_data(self.protocol, data)
+                except Exception as error:  # Hypercorn's, on these bytes: one line and a GOAWAY, not a dead task
+                    self.http2_guard.failed(error)
+                    await self._go_away_now(ErrorCodes.INTERNAL_ERROR)
+                if self.http2_guard.gone_away and not self.fin_sent:
+                    self._end_soon()
         if self.client_done is not None:
             self.client_done.set()
         await self.protocol.handle(Closed())
+
+    async def protocol_send(self, event: Event) -> None:
+        self.http2_guard.watch(self.protocol.protocol)  # once HTTP/2: its first send comes before any request
+        await super().protocol_send(event)
+
+    async def _go_away_now(self, error_code: ErrorCodes) -> None:
+        protocol = self.protocol.protocol
+        self.http2_guard.gone_away = True
+        if isinstance(protocol, H2Protocol) and not protocol.closed:
+            with suppress(Exception):  # its state may be what failed: the close that follows is what matters
+                protocol.connection.close_connection(error_code, last_stream_id=self.http2_guard.highest_given)
+                await self.protocol_send(RawData(data=protocol.connection.data_to_send()))
+
+    def _end_soon(self) -> None:
+        """Close after a GOAWAY as an idle connection closes (FIN first, then what crosses it dropped unparsed),
+        so the client reads the GOAWAY rather than a reset; over TLS, too, what comes after it is not parsed."""
+        self._send_fin()
+        self.fin_sent = True
+        if self.client_done is None:
+            self.client_done = asyncio.Event()
+        self._task_group.spawn(self._close_idle)
 
     async def _close(self) -> None:
         if not self.fin_sent:
@@ -162,3 +192,11 @@ class ClosingConnection(TCPServer):
             pass
         finally:
             await self.idle_task.stop()
+
+
+def peer_name(writer: asyncio.StreamWriter) -> str:
+    """host:port of the client, as a log line names it."""
+    peer = writer.get_extra_info("peername")
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        return f"[{peer[0]}]:{peer[1]}" if ":" in str(peer[0]) else f"{peer[0]}:{peer[1]}"
+    return "a Unix socket" if peer is not None else "an unknown client"
