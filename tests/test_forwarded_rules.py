@@ -6,10 +6,11 @@ before any redirect."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 import pytest
-from conftest import Fetch
+from conftest import DOCS, Fetch
 
 from greeter.shared.forwarding import NOT_A_CANONICAL_PREFIX, NOT_HTTP, resolved_prefix
 
@@ -109,3 +110,39 @@ async def test_each_refusal_is_one_line_in_the_log(
 )
 def test_a_prefix_is_resolved_as_a_browser_would(prefix: str, resolved: str) -> None:
     assert resolved_prefix(prefix) == resolved
+
+
+def test_the_security_section_quotes_the_refusals() -> None:
+    quoted = re.findall(r"^  Bad Request: the proxy's .*$", (DOCS / "production.md").read_text(), re.MULTILINE)
+    assert [line.strip() + "\n" for line in quoted] == [NOT_HTTP, NOT_A_CANONICAL_PREFIX]
+
+
+# Werkzeug's ProxyFix ignores an empty value and an empty item of the list; Hypercorn's middleware took "" as one
+@pytest.mark.parametrize(
+    ("proto", "hops", "scheme"),
+    [
+        ("", 1, "http"),
+        (" ", 1, "http"),
+        ("https, ", 1, "https"),
+        ("gopher,,https", 1, "https"),
+        ("https, , gopher", 2, "https"),
+    ],
+)
+async def test_an_empty_scheme_is_no_hop(make_fetch: Callable[..., Fetch], proto: str, hops: int, scheme: str) -> None:
+    answer = await make_fetch({"PROXY_HOPS": hops})("/hello", headers={"X-Forwarded-Proto": proto})
+    assert (answer.status, answer.headers["Location"]) == (308, f"{scheme}://localhost/hello/")
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "location"),
+    [
+        ("X-Forwarded-Host", "", "http://localhost/hello/"),
+        ("X-Forwarded-Host", "example.org, ", "http://example.org/hello/"),
+        ("X-Forwarded-Prefix", "/~ann/greeter, ", "http://localhost/~ann/greeter/hello/"),
+    ],
+)
+async def test_an_empty_host_or_prefix_is_no_hop(
+    make_fetch: Callable[..., Fetch], header: str, value: str, location: str
+) -> None:
+    answer = await make_fetch(ANNS)("/hello", headers={header: value})
+    assert (answer.status, answer.headers["Location"]) == (308, location)

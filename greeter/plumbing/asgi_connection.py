@@ -25,7 +25,11 @@ plumbing around it:
   the connection ends, and closes it itself, instead of sending its next request as the server closes it; and a
   live stream (an answer whose own timeout is None: it lasts as long as its viewer) says it from the start, so
   when a stop or a reload ends it, its connection ends with it at once (a reconnecting EventSource opens a new
-  connection anyway, to whichever worker serves then) rather than idling as a kept-alive connection does.
+  connection anyway, to whichever worker serves then) rather than idling as a kept-alive connection does;
+- an HTTP/1 request that came with both Transfer-Encoding and Content-Length is answered with `Connection: close`,
+  as RFC 9112 (6.3) says a server must close after it: h11 reads it by its chunks, but a proxy in front may have
+  read it by its length and taken the next request for part of its body (request smuggling). Hypercorn keeps the
+  connection (hypercorn/protocol/h11.py, _handle_events); Werkzeug's server closes after every request anyway.
 """
 
 from __future__ import annotations
@@ -98,6 +102,7 @@ class LeanHTTPConnection(ASGIHTTPConnection):
         self.receiving: asyncio.Handle | None = None
         self.receiver: asyncio.Task[None] | None = None
         self.stopping: asyncio.Event | None = app.extensions.get(STOPPING)  # None: not served by greeter's loop
+        self.framed_twice = scope["http_version"] < "2" and framed_twice(scope["headers"])
 
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         if self.scope["method"] == "HEAD":  # perhaps a `head`, which Hypercorn upper-cased (lower_case_head.py)
@@ -184,7 +189,8 @@ class LeanHTTPConnection(ASGIHTTPConnection):
 
     def _response_start(self, response: ResponseTypes, *, live: bool = False) -> HTTPResponseStartEvent:
         """The start message: the response's headers, encoded as Quart's encode_headers does but for those every
-        answer carries (added once, at the end), and Connection: close on HTTP/1 once stopping, or for a live stream."""
+        answer carries (added once, at the end), and Connection: close on HTTP/1 once stopping, for a live stream, or
+        after a request framed twice."""
         replaced = self.every_response.names
         headers = [
             (key, value.encode())
@@ -193,7 +199,8 @@ class LeanHTTPConnection(ASGIHTTPConnection):
         ]
         headers += self.every_response.headers
         locations_as_uris(headers)  # as Werkzeug sends them (greeter/plumbing/locations.py)
-        if self.stopping is not None and (live or self.stopping.is_set()) and self.scope["http_version"] < "2":
+        stops = self.stopping is not None and (live or self.stopping.is_set()) and self.scope["http_version"] < "2"
+        if stops or self.framed_twice:
             headers.append(CONNECTION_CLOSE)  # HTTP/2 has no such header: the server's GOAWAY says it there
         return cast(
             HTTPResponseStartEvent, {"type": "http.response.start", "status": response.status_code, "headers": headers}
@@ -204,6 +211,13 @@ class LeanHTTPConnection(ASGIHTTPConnection):
         async with body as chunks:
             async for data in chunks:
                 await send(_body(data.encode() if isinstance(data, str) else data, more=True))
+
+
+def framed_twice(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether the request says both how it is chunked and how long it is, which RFC 9112 (6.3) has the server close
+    the connection after."""
+    names = {name.lower() for name, _ in headers}
+    return b"transfer-encoding" in names and b"content-length" in names
 
 
 def _body(data: bytes, *, more: bool) -> HTTPResponseBodyEvent:
