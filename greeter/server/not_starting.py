@@ -15,18 +15,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hypercorn.config import Config
 from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, Scope
 
 from greeter.server.serving_loop import serve
 from greeter.server.start_failure import describe_start_failure
-from greeter.server.zygote import DEBUG_PAGE, FAILED, SHUTDOWN
+from greeter.server.zygote import DEBUG_PAGE, FAILED, SHUTDOWN, Orders
 from greeter.shared.paths import PACKAGE_DIR
-
-if TYPE_CHECKING:
-    from greeter.server.worker import Orders
 
 NOT_STARTING_TEXT = "the code does not start: see greeter's terminal\n"
 PLAIN = "text/plain; charset=utf-8"

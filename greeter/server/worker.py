@@ -6,7 +6,6 @@ import asyncio
 import socket
 from collections.abc import Callable
 from contextlib import suppress
-from typing import Protocol
 
 from hypercorn.config import Config
 from setproctitle import setproctitle
@@ -19,20 +18,11 @@ from greeter.server.out_of_files import OutOfFiles
 from greeter.server.serving_loop import serve
 from greeter.server.start_failure import say_start_failure
 from greeter.server.watchdog import Watchdog
-from greeter.server.zygote import READY, REPLACE, SHUTDOWN
+from greeter.server.zygote import READY, REPLACE, SHUTDOWN, Orders
 from greeter.shared.paths import PACKAGE_DIR
 from greeter.shared.run_facts import RunFacts
 from greeter.shared.say import flush_output, say
 from greeter.shared.stop_request import STOP_SIGNALS, StopRequest, hangup_line
-
-
-class Orders(Protocol):
-    """The worker's end of the pipe from its supervisor (greeter/server/zygote.py's Channel)."""
-
-    def send(self, word: str) -> None: ...
-    def recv(self) -> str: ...
-    def peek(self) -> str: ...
-    def fileno(self) -> int: ...
 
 
 def serve_worker(
