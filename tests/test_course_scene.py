@@ -1,12 +1,13 @@
-"""The whole course scene, for real, with Apache and with nginx: one student's stuck app and a flood never reach
-the others, a link to a classmate's socket is refused, and the teacher's table shows it all.
+"""The whole course scene, for real, with Apache and with nginx: one student's stuck app and a flood never reach the
+others, a link to a classmate's socket is refused, and the teacher's table shows it all.
 
 Six real accounts (tests/conftest.py SCENE_STUDENTS), each with the folder the recipe makes: g17ann and g17bob
-serve; g17hog serves a copy of the checkout with a view that never returns (`while True: pass`), spinning since
-the fixture's first request to it; g17old's greeter was killed (SIGKILL), leaving its socket; g17eve's socket is
-a link to g17bob's; g17dan never started. The web servers are the shipped files (tests/course_site.py) with a
-3-second timeout for the 20 of production, so a hung student's visitors wait 3 s, not 20. Timings are printed
-(pytest -s), never asserted tightly: the bound of 5 s is for an outage, not a measure of speed.
+serve; g17hog serves a copy of the checkout with a view that never returns (`while True: pass`), spinning since the
+fixture's first request to it; g17old's greeter was killed (SIGKILL), leaving its socket; g17eve's socket is a link
+to g17bob's; g17dan never started. Last, SIGTERM ends g17hog's spinning greeter (its event loop's watchdog). The web
+servers are the shipped files (tests/course_site.py) with a 3-second timeout for the 20 of production, so a hung
+student's visitors wait 3 s, not 20. Timings are printed (pytest -s), never asserted tightly: the bound of 5 s is
+for an outage, not a measure of speed.
 """
 
 from __future__ import annotations
@@ -99,8 +100,9 @@ def scene(start_module_server: StartServer, socket_folders: Path) -> Iterator[Sc
         yield Scene(socket_folders, greeters, spinning_request)
     finally:
         spinning_request.close()
-        # the spinning greeter never turns its event loop: SIGTERM cannot stop it (the watchdog of issue 17 will)
-        os.killpg(greeters[HOG].process.pid, signal.SIGKILL)
+        # the last test ends the spinning greeter with SIGTERM; should it not have, it ends here, as `kill -9` would
+        if greeters[HOG].process.poll() is None:
+            os.killpg(greeters[HOG].process.pid, signal.SIGKILL)
         shutil.rmtree(checkout.parent, ignore_errors=True)
 
 
@@ -303,3 +305,19 @@ def test_the_teachers_table_shows_the_whole_course(scene: Scene) -> None:
         f"6 students in {scene.folder}: 2 running, 1 hung, 1 stale, 1 missing, 1 suspicious"
     )
     assert shown.returncode == 1
+
+
+def test_sigterm_ends_the_spinning_greeter_and_says_where_it_spun(scene: Scene) -> None:
+    """Last, as it ends the scene's hung student: the teacher's `kill PID` stops a greeter whose view never yields,
+    within the graceful timeout and a margin, says which request held it and where, and removes its socket."""
+    hog = scene.greeters[HOG]
+    socket_path = scene.folder / HOG / "greeter.sock"
+    started = time.monotonic()
+    os.killpg(hog.process.pid, signal.SIGTERM)
+    hog.process.wait(timeout=scaled(5.0 + 1.0) + 5.0)  # the shipped graceful timeout, the watchdog's second, a margin
+    took = time.monotonic() - started
+    print(f"\nSIGTERM to {HOG}'s spinning greeter: ended in {took:.1f} s, exit status {hog.process.returncode}")
+    assert hog.process.returncode == 1  # a request was cut off at the graceful timeout
+    assert re.search(r"GET /spin/ was still running at greeter/views\.py, line \d+, in spin", hog.output())
+    assert "Traceback" not in hog.output()
+    assert not socket_path.exists()
