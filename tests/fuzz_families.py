@@ -245,6 +245,9 @@ def server_family(seen: Seen) -> str | None:
         return EXPECT_100_ON_09  # Werkzeug's `HTTP/1.1 100 Continue`, then http.server's answer without a status line
     if twin_first is not None and twin_first.status is None:  # an HTTP/0.9 answer: no status line
         return EXPLICIT_09 if explicit_09 else HTTP_09_LINE
+    head_09 = re.match(rb"\s*HEAD[ \t]", data) is not None
+    if explicit_09 and head_09 and twin_first is None and twin.closed and not twin.interim and not twin.leftover:
+        return EXPLICIT_09  # http.server's HTTP/0.9 answer to HEAD: no status line and no body, so only the close
     if greeter_first is not None and twin_first is not None and compared(greeter_first) == compared(twin_first):
         if greeter.interim != twin.interim and set(greeter.interim + twin.interim) == {100}:
             return EXPECT_100
