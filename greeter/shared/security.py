@@ -9,6 +9,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Collection, Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from werkzeug.sansio.utils import host_is_trusted
@@ -102,6 +103,7 @@ def host_problem(
     return None
 
 
+@lru_cache(maxsize=1024)  # asked on every request, most often of the same few names; IDNA's codec is slow Python
 def is_idna(name: str) -> bool:
     """Whether IDNA encodes and decodes the name, as Werkzeug does with a Host; an IPv6 address in brackets is one.
 
