@@ -36,13 +36,13 @@ from greeter.tools.bench.course_site import (
 )
 from greeter.tools.bench.footprint import process_label
 from greeter.tools.bench.in_process import run_in_process
-from greeter.tools.bench.instructions import dump_counts
+from greeter.tools.bench.instructions import InstructionCount, dump_counts
 from greeter.tools.bench.plan import SCENARIOS
 from greeter.tools.bench.profile import shares_by_package
 from greeter.tools.bench.rounds import Results
 from greeter.tools.bench.run import without_nan
 from greeter.tools.bench.scenarios import BenchResults
-from greeter.tools.bench.served_instructions import ServedCount, per_request
+from greeter.tools.bench.served_instructions import per_request
 from greeter.tools.bench.tables import cpu_table
 from greeter.tools.bench.targets import targets
 from greeter.tools.bench.viewers import watch
@@ -188,7 +188,7 @@ def test_a_request_served_under_valgrind_is_counted_by_the_difference_of_two_run
 def test_the_cpu_table_and_target_judge_by_the_instructions_on_the_server_when_counted() -> None:
     lineup = greeters_lineup()
     served = [
-        ServedCount(path, key, count, 500)
+        InstructionCount(path, key, count, 500)
         for path, floor in lineup.cpu_floor.items()
         for key, count in ((lineup.subject, 1_100_000.0), (floor, 1_000_000.0))
     ]

@@ -29,7 +29,7 @@ from greeter.tools.bench.instructions import InstructionCount, count_instruction
 from greeter.tools.bench.plan import NEEDS_SERVERS, Plan
 from greeter.tools.bench.profile import Profile, profile_under_load
 from greeter.tools.bench.rounds import Results, run_rounds
-from greeter.tools.bench.served_instructions import CountFailed, ServedCount, per_request
+from greeter.tools.bench.served_instructions import CountFailed, per_request
 from greeter.tools.bench.stream_memory import StreamMemory, measure_stream_memory
 from greeter.tools.bench.stream_owners import Owners
 from greeter.tools.servers import PYTHON, all_running
@@ -48,7 +48,7 @@ class BenchResults:
     crowd: list[CrowdResult] = field(default_factory=list)
     in_process: list[InProcessResult] = field(default_factory=list)
     instructions: list[InstructionCount] | str | None = None
-    served_instructions: list[ServedCount] | str | None = None  # str: why there are none
+    served_instructions: list[InstructionCount] | str | None = None  # str: why there are none
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # scenario: seconds it took
     load: tuple[float, float] = (0.0, 0.0)  # the 1-minute load average at the start and at the end
@@ -241,7 +241,9 @@ def _instructions(plan: Plan, lineup: Lineup) -> list[InstructionCount] | str:
     )
 
 
-def _served_instructions(plan: Plan, lineup: Lineup, progress: Callable[[str], None]) -> list[ServedCount] | str | None:
+def _served_instructions(
+    plan: Plan, lineup: Lineup, progress: Callable[[str], None]
+) -> list[InstructionCount] | str | None:
     """The subject's and its floor's instructions per request on the server, on each route that has a floor."""
     pairs = [(key, path) for path, floor in lineup.cpu_floor.items() for key in (lineup.subject, floor)]
     counts = []

@@ -22,10 +22,10 @@ import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from greeter.shared.stop_request import StopRequest
+from greeter.tools.bench.instructions import InstructionCount
 from greeter.tools.servers import ServerSpec, server_environment
 
 WARM_UP = 20
@@ -33,14 +33,6 @@ START_TIMEOUT = 180.0  # a server under valgrind imports its framework some 50 t
 REQUEST_TIMEOUT = 30.0
 STOP_TIMEOUT = 120.0
 SUMMARY = re.compile(r"^summary:\s+(\d+)", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class ServedCount:
-    path: str
-    contender: str
-    instructions_per_request: float
-    requests: int
 
 
 class CountFailed(Exception):
@@ -81,10 +73,10 @@ def count_served(spec: ServerSpec, path: str, requests: int) -> int:
         return sum(int(found.group(1)) for found in counts if found is not None)
 
 
-def per_request(spec: ServerSpec, key: str, path: str, requests: int) -> ServedCount:
+def per_request(spec: ServerSpec, key: str, path: str, requests: int) -> InstructionCount:
     """One request's instructions on the server: the longer run's count less the shorter's, over requests."""
     few, more = count_served(spec, path, 0), count_served(spec, path, requests)
-    return ServedCount(path, key, (more - few) / requests, requests)
+    return InstructionCount(path, key, (more - few) / requests, requests)
 
 
 def _answer(origin: str, path: str, requests: int) -> None:

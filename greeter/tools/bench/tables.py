@@ -13,7 +13,6 @@ from greeter.tools.bench.in_process import InProcessResult
 from greeter.tools.bench.instructions import InstructionCount
 from greeter.tools.bench.profile import Profile
 from greeter.tools.bench.rounds import Results
-from greeter.tools.bench.served_instructions import ServedCount
 from greeter.tools.bench.stream_memory import StreamMemory, per_stream
 from greeter.tools.bench.stream_owners import Owners
 
@@ -157,7 +156,7 @@ def cpu_table(
     routes: Results | None,
     in_process: list[InProcessResult],
     counts: list[InstructionCount] | str | None,
-    served: list[ServedCount] | str | None = None,
+    served: list[InstructionCount] | str | None = None,
 ) -> str:
     """The subject's CPU per request over its floor's, four ways: on the server (CPU time, and instructions), in-process
     (CPU time, and instructions)."""
