@@ -488,3 +488,19 @@ def test_a_requests_blueprints_follow_its_route() -> None:
     assert lean.blueprints == ["process"]
     lean.url_rule = rules["greetings"]
     assert lean.blueprints == ["greetings"]
+
+
+async def test_an_http_request_is_quarts_own_call_with_no_frame_of_the_outer_layers() -> None:
+    # greeter's two outermost layers (websocket_as_http.py, request_target.py) give back the app's own call for an
+    # http request: no frame of theirs is kept for as long as the request lasts (a live stream's hour)
+    app = create_app()
+    client = Client()
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": "/", "raw_path": b"/", "query_string": b"", "root_path": "", "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "extensions": {},
+    }  # fmt: skip
+    call_made = app.asgi_app(cast(Any, scope), cast(Any, client.receive), cast(Any, client.send))
+    assert getattr(call_made, "cr_code", None) is Quart.asgi_app.__code__
+    await asyncio.wait_for(call_made, STEP_TIMEOUT)
+    assert client.status == 200
