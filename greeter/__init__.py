@@ -46,9 +46,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
         app.asgi_app = trust_proxies(app.asgi_app, hops)  # type: ignore[method-assign,assignment]
     # outermost: the target read as Werkzeug's server reads it (greeter/plumbing/request_target.py), so an
     # absolute-form target's authority is the Host before X-Forwarded-Host is believed, as in the twin
-    app.asgi_app = TargetReadAsWerkzeug(app.asgi_app)  # type: ignore[method-assign]
+    # (each gives back an awaitable rather than being a coroutine itself, which Quart's __call__ awaits:
+    # quart/app.py:1736)
+    app.asgi_app = TargetReadAsWerkzeug(app.asgi_app)  # type: ignore[method-assign,assignment]
     # outside that: a WebSocket handshake is the GET it is to the twin, guard and all (websocket_as_http.py)
-    app.asgi_app = WebsocketAsHTTP(app.asgi_app)  # type: ignore[method-assign]
+    app.asgi_app = WebsocketAsHTTP(app.asgi_app)  # type: ignore[method-assign,assignment]
     return app
 
 

@@ -16,7 +16,10 @@ from typing import Any, cast
 import pytest
 from conftest import scaled
 from quart import Quart, Response, request, stream_with_context
+from quart.routing import QuartRule
+from quart.wrappers import Request
 from quart.wrappers.request import Body
+from werkzeug.datastructures import Headers
 
 from greeter import create_app
 from greeter.plumbing.asgi_connection import (
@@ -461,3 +464,43 @@ async def test_a_live_stream_says_its_connection_ends_with_it(lean_app: Quart, h
     slow = Client()  # a stream with Quart's RESPONSE_TIMEOUT is a slow answer, not a live stream: kept alive
     lean_app.config["RESPONSE_TIMEOUT"] = 0.05
     assert CONNECTION_CLOSE not in (await call(lean_app, slow, "/slow-stream")).headers
+
+
+async def test_a_requests_blueprints_are_quarts_before_and_after_routing() -> None:
+    app = create_app()
+    seen: list[tuple[list[str], list[str]]] = []
+
+    @app.before_request
+    async def compare() -> None:
+        lean = cast(LeanRequest, request._get_current_object())  # type: ignore[attr-defined]
+        seen.append((lean.blueprints, Request.blueprints.fget(lean)))  # type: ignore[attr-defined]  # Quart's own
+
+    assert (await call(app, Client(), "/hello/Scott")).status == 200
+    assert seen == [(["greetings"], ["greetings"])]
+
+
+def test_a_requests_blueprints_follow_its_route() -> None:
+    app = create_app()
+    lean = LeanRequest("GET", "http", "/", b"", Headers(), "", "1.1", cast(Any, {}), send_push_promise=cast(Any, None))
+    assert lean.blueprints == []  # not routed yet
+    rules = {rule.endpoint.split(".")[0]: cast(QuartRule, rule) for rule in app.url_map.iter_rules()}
+    lean.url_rule = rules["process"]
+    assert lean.blueprints == ["process"]
+    lean.url_rule = rules["greetings"]
+    assert lean.blueprints == ["greetings"]
+
+
+async def test_an_http_request_is_quarts_own_call_with_no_frame_of_the_outer_layers() -> None:
+    # greeter's two outermost layers (websocket_as_http.py, request_target.py) give back the app's own call for an
+    # http request: no frame of theirs is kept for as long as the request lasts (a live stream's hour)
+    app = create_app()
+    client = Client()
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": "/", "raw_path": b"/", "query_string": b"", "root_path": "", "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "extensions": {},
+    }  # fmt: skip
+    call_made = app.asgi_app(cast(Any, scope), cast(Any, client.receive), cast(Any, client.send))
+    assert getattr(call_made, "cr_code", None) is Quart.asgi_app.__code__
+    await asyncio.wait_for(call_made, STEP_TIMEOUT)
+    assert client.status == 200

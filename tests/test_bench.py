@@ -13,6 +13,7 @@ import re
 import socket
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,15 @@ from greeter.tools.bench.course_site import (
 )
 from greeter.tools.bench.footprint import process_label
 from greeter.tools.bench.in_process import run_in_process
-from greeter.tools.bench.instructions import dump_counts
+from greeter.tools.bench.instructions import InstructionCount, dump_counts
 from greeter.tools.bench.plan import SCENARIOS
 from greeter.tools.bench.profile import shares_by_package
+from greeter.tools.bench.rounds import Results
 from greeter.tools.bench.run import without_nan
+from greeter.tools.bench.scenarios import BenchResults
+from greeter.tools.bench.served_instructions import per_request
+from greeter.tools.bench.tables import cpu_table
+from greeter.tools.bench.targets import targets
 from greeter.tools.bench.viewers import watch
 from greeter.tools.bench.wrk import parse_wrk
 
@@ -168,6 +174,32 @@ def test_the_instruction_counts_of_each_dump_in_order(tmp_path: Path) -> None:
         (tmp_path / f"counts.{number}").write_text(f"version: 1\ncmd: python\nsummary: {count}\ntotals: {count}\n")
     (tmp_path / "counts").write_text("summary: 5\n")  # after the last dump: not a stretch
     assert dump_counts(tmp_path) == [900, 300, 400, 7]
+
+
+def test_a_request_served_under_valgrind_is_counted_by_the_difference_of_two_runs() -> None:
+    require_tool("valgrind", "apt-get install valgrind")
+    lineup = greeters_lineup()
+    bare = lineup.contender("bare-asgi")  # the quickest server to start under valgrind: no framework to import
+    count = per_request(bare.spec, bare.key, "/", 40)
+    # a request costs Hypercorn and h11 some hundreds of thousands of instructions: not nothing, not a start's billions
+    assert 50_000 < count.instructions_per_request < 20_000_000, count
+
+
+def test_the_cpu_table_and_target_judge_by_the_instructions_on_the_server_when_counted() -> None:
+    lineup = greeters_lineup()
+    served = [
+        InstructionCount(path, key, count, 500)
+        for path, floor in lineup.cpu_floor.items()
+        for key, count in ((lineup.subject, 1_100_000.0), (floor, 1_000_000.0))
+    ]
+    table = cpu_table(lineup, Results(), [], None, served)
+    assert "1,100,000 / 1,000,000  1.10x" in table and "server instructions" in table
+    results = BenchResults(served_instructions=served)
+    (cpu,) = [target for target in targets(lineup, results, []) if target.text.startswith("CPU per request")]
+    assert not cpu.met and "server, in instructions: / 1.10x stock-quart" in cpu.text
+    results.served_instructions = [replace(count, instructions_per_request=900_000.0) for count in served]
+    (cpu,) = [target for target in targets(lineup, results, []) if target.text.startswith("CPU per request")]
+    assert cpu.met
 
 
 @pytest.mark.parametrize(

@@ -28,12 +28,14 @@ from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 from werkzeug.routing import MapAdapter
 from werkzeug.security import safe_join
 
+from greeter.plumbing.quick_ensure_async import QuickEnsureAsync
 from greeter.plumbing.request_target import EMPTY_PATH, UNREADABLE_TARGET
 from greeter.plumbing.websocket_as_http import WEBSOCKET_HANDSHAKE
 
 
-class FlaskRoutedQuart(Quart):
-    """Quart, with a request's URL adapter made as Flask makes it and static files refused as Flask refuses them."""
+class FlaskRoutedQuart(QuickEnsureAsync):
+    """Quart, with a request's URL adapter made as Flask makes it and static files refused as Flask refuses them
+    (and an `async def` hook known as one at a glance: greeter/plumbing/quick_ensure_async.py)."""
 
     def create_url_adapter(self, request: BaseRequestWebsocket | None) -> MapAdapter | None:
         if request is None:

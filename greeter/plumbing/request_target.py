@@ -18,6 +18,7 @@ development server, the twin's, runs `urlsplit` on the target as it came, then d
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
@@ -34,7 +35,8 @@ class TargetReadAsWerkzeug:
     def __init__(self, app: ASGIFramework) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+    def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> Awaitable[None]:
+        # not async itself: no frame of this layer kept for as long as the request lasts (websocket_as_http.py)
         if (scope["type"] == "http" or scope["type"] == "websocket") and "server" in scope:  # `or`: mypy narrows it
             raw_path = scope["raw_path"]
             # an origin-form target without a fragment reads the same both ways: nearly every request stops here.
@@ -43,7 +45,7 @@ class TargetReadAsWerkzeug:
             # every server sets, None for a Unix socket), is left as it is
             if not raw_path.startswith(b"/") or b"#" in raw_path or b"#" in scope["query_string"]:
                 scope = read_as_werkzeug(scope)
-        await self.app(scope, receive, send)
+        return self.app(scope, receive, send)
 
 
 def read_as_werkzeug(server_scope: HTTPScope | WebsocketScope) -> HTTPScope | WebsocketScope:

@@ -14,6 +14,7 @@ line are those of the HTTP request. This holds for an HTTP/1.1 Upgrade and for H
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any, cast
 
 from hypercorn.typing import ASGIFramework, ASGIReceiveCallable, ASGISendCallable, HTTPScope, Scope, WebsocketScope
@@ -29,10 +30,14 @@ class WebsocketAsHTTP:
     def __init__(self, app: ASGIFramework) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+    def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> Awaitable[None]:
+        # not async itself: an http request is the app's own call, with no frame of this layer kept as long as it
+        # lasts (a live stream's hour); Quart's __call__, which the server sees, awaits what this gives back
         if scope["type"] != "websocket":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._handshake(scope, receive, send)
+
+    async def _handshake(self, scope: WebsocketScope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         if HTTP_RESPONSE not in (scope.get("extensions") or {}):
             # a server that cannot send an HTTP answer to a handshake: refuse it (a 403 there), never serve it
             await receive()  # websocket.connect

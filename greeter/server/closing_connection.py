@@ -37,7 +37,7 @@ from typing import Any
 
 from h2.errors import ErrorCodes
 from hypercorn.asyncio.tcp_server import MAX_RECV, TCPServer
-from hypercorn.events import Closed, Event, RawData
+from hypercorn.events import Closed, RawData
 from hypercorn.protocol.h2 import H2Protocol
 from hypercorn.protocol.h11 import H11Protocol
 
@@ -143,6 +143,7 @@ class ClosingConnection(TCPServer):
     async def _read_data(self) -> None:
         # Hypercorn's loop (tcp_server.py, _read_data), but what arrives after our FIN is never parsed: it crossed
         # the FIN, and the client, which sees the end of file, counts it as not handled
+        self.http2_guard.watch(self.protocol.protocol)  # HTTP/2 from the start (TLS's ALPN); h2c: handle_data says
         while not self.reader.at_eof():
             try:
                 data = await asyncio.wait_for(self.reader.read(MAX_RECV), self.config.read_timeout)
@@ -150,7 +151,7 @@ class ClosingConnection(TCPServer):
                 break
             if not self.fin_sent:
                 try:  # an h2c upgrade answers its request to the end (greeter/server/h2c_upgrade.py)
-                    await handle_data(self.protocol, data)
+                    await handle_data(self.protocol, data, self.http2_guard.watch)
                 except Exception as error:  # Hypercorn's, on these bytes: one line and a GOAWAY, not a dead task
                     self.http2_guard.failed(error)
                     await self._go_away_now(ErrorCodes.INTERNAL_ERROR)
@@ -159,10 +160,6 @@ class ClosingConnection(TCPServer):
         if self.client_done is not None:
             self.client_done.set()
         await self.protocol.handle(Closed())
-
-    async def protocol_send(self, event: Event) -> None:
-        self.http2_guard.watch(self.protocol.protocol)  # once HTTP/2: its first send comes before any request
-        await super().protocol_send(event)
 
     async def _go_away_now(self, error_code: ErrorCodes) -> None:
         protocol = self.protocol.protocol

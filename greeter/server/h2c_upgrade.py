@@ -20,6 +20,8 @@ ProtocolWrapper's attributes; H2CProtocolRequiredError's `data`, `headers` and `
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import h2.events
 from hypercorn.events import RawData
 from hypercorn.protocol import ProtocolWrapper
@@ -30,28 +32,30 @@ from hypercorn.protocol.h11 import H2CProtocolRequiredError, H2ProtocolAssumedEr
 UPGRADED_STREAM = 1  # RFC 9113, 3.2 (RFC 7540, 3.2): the request that carried the upgrade is stream 1
 
 
-async def handle_data(wrapper: ProtocolWrapper, data: bytes) -> None:
-    """`wrapper.handle(RawData(data))`, with an h2c upgrade done as the module says."""
+async def handle_data(wrapper: ProtocolWrapper, data: bytes, made: Callable[[H2Protocol], None]) -> None:
+    """`wrapper.handle(RawData(data))`, with an h2c upgrade done as the module says.
+
+    made: told of each HTTP/2 protocol made here, before it is given a byte (greeter/server/http2_guard.py)."""
     if not isinstance(wrapper.protocol, H11Protocol):
         await wrapper.handle(RawData(data=data))
         return
     try:
         await wrapper.protocol.handle(RawData(data=data))
     except H2ProtocolAssumedError as error:  # HTTP/2's preface on a cleartext connection: as Hypercorn does it
-        wrapper.protocol = _http2(wrapper)
+        wrapper.protocol = _http2(wrapper, made)
         await wrapper.protocol.initiate()
         if error.data:
             await wrapper.protocol.handle(RawData(data=error.data))
     except H2CProtocolRequiredError as error:
-        protocol = wrapper.protocol = _http2(wrapper)
+        protocol = wrapper.protocol = _http2(wrapper, made)
         await protocol.initiate(None, error.settings)  # the upgrade's SETTINGS, and the send task: no stream yet
         await _handle_upgraded_request(protocol, error.headers)
         if error.data:
             await protocol.handle(RawData(data=error.data))
 
 
-def _http2(wrapper: ProtocolWrapper) -> H2Protocol:
-    return H2Protocol(
+def _http2(wrapper: ProtocolWrapper, made: Callable[[H2Protocol], None]) -> H2Protocol:
+    protocol = H2Protocol(
         wrapper.app,
         wrapper.config,
         wrapper.context,
@@ -62,6 +66,8 @@ def _http2(wrapper: ProtocolWrapper) -> H2Protocol:
         wrapper.server,
         wrapper.send,
     )
+    made(protocol)
+    return protocol
 
 
 async def _handle_upgraded_request(protocol: H2Protocol, headers: list[tuple[bytes, bytes]]) -> None:

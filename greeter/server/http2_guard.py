@@ -104,9 +104,9 @@ class Http2Guard:
         self.highest_given = 0  # the last stream Hypercorn was given, for the GOAWAY
 
     def watch(self, protocol: object) -> None:
-        """Check the connection's HTTP/2 events from now on, once it speaks HTTP/2. Called on each send: Hypercorn
-        sends its SETTINGS (h2.py:136) before it reads a request (hypercorn/protocol/__init__.py:79-81, and
-        greeter/server/h2c_upgrade.py as it)."""
+        """Check the connection's HTTP/2 events from now on, once it speaks HTTP/2: called with each protocol before
+        it is given a byte, the one TLS's ALPN chose (greeter/server/closing_connection.py) and each one an h2c
+        upgrade or a cleartext preface makes (greeter/server/h2c_upgrade.py); once per connection, not per send."""
         if not isinstance(protocol, H2Protocol) or protocol is self.watched:
             return
         self.watched = protocol

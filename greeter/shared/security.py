@@ -9,6 +9,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Collection, Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from werkzeug.sansio.utils import host_is_trusted
@@ -26,6 +27,7 @@ UNBELIEVED_PROXY = (
 )
 # what a proxy adds: seen by an app that believes no proxy, they say one is probably in front
 FORWARDED_HEADERS = ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix", "Forwarded")
+FORWARDED_NAMES = frozenset(name.lower() for name in FORWARDED_HEADERS)
 
 
 def inline_source_hashes(
@@ -102,6 +104,7 @@ def host_problem(
     return None
 
 
+@lru_cache(maxsize=1024)  # asked on every request, most often of the same few names; IDNA's codec is slow Python
 def is_idna(name: str) -> bool:
     """Whether IDNA encodes and decodes the name, as Werkzeug does with a Host; an IPv6 address in brackets is one.
 
@@ -120,8 +123,8 @@ def is_idna(name: str) -> bool:
 
 def came_through_unbelieved_proxy(header_names: Iterable[str], proxy_hops: int) -> bool:
     """Whether a proxy's X-Forwarded-* headers came with a request that greeter believes no proxy for."""
-    names = {name.lower() for name in header_names}  # Quart's headers are lower case, Werkzeug's as sent
-    return proxy_hops == 0 and any(name.lower() in names for name in FORWARDED_HEADERS)
+    # Quart's headers are lower case, Werkzeug's as sent
+    return proxy_hops == 0 and not FORWARDED_NAMES.isdisjoint(name.lower() for name in header_names)
 
 
 def refusal_log_line(method: str, path: str, problem: str, status: int = 400) -> str:

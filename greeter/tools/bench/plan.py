@@ -41,6 +41,7 @@ class Plan:
     in_process_requests: int
     instruction_warm_up: int
     instruction_requests: int
+    served_instruction_requests: int  # per route and contender, on the server under valgrind (not in --quick)
 
     def runs(self, scenario: str) -> bool:
         return scenario in self.scenarios
@@ -92,4 +93,5 @@ def make_plan(
         in_process_requests=200 if quick else 2_000,
         instruction_warm_up=10 if quick else 100,
         instruction_requests=10 if quick else 300,
+        served_instruction_requests=500,
     )

@@ -72,7 +72,11 @@ def full_report(plan: Plan, lineup: Lineup, results: BenchResults) -> str:
     if results.routes.runs:
         sections.append(routes_table(plan, results.routes, lineup))
     if lineup.cpu_floor and (results.routes.runs or results.in_process or results.instructions):
-        sections.append(tables.cpu_table(lineup, results.routes, results.in_process, results.instructions))
+        sections.append(
+            tables.cpu_table(
+                lineup, results.routes, results.in_process, results.instructions, results.served_instructions
+            )
+        )
     if results.profile is not None:
         sections.append(tables.profile_table(results.profile, tuple(lineup.routes)))
     if results.crowd:
@@ -128,6 +132,9 @@ def as_json(plan: Plan, lineup: Lineup, results: BenchResults) -> dict[str, Any]
         "instructions": results.instructions
         if isinstance(results.instructions, str | None)
         else [asdict(count) for count in results.instructions],
+        "served_instructions": results.served_instructions
+        if isinstance(results.served_instructions, str | None)
+        else [asdict(count) for count in results.served_instructions],
         "targets": [{"target": target.text, "met": target.met} for target in found],
         "seconds": results.seconds,
     }

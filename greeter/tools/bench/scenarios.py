@@ -29,6 +29,7 @@ from greeter.tools.bench.instructions import InstructionCount, count_instruction
 from greeter.tools.bench.plan import NEEDS_SERVERS, Plan
 from greeter.tools.bench.profile import Profile, profile_under_load
 from greeter.tools.bench.rounds import Results, run_rounds
+from greeter.tools.bench.served_instructions import CountFailed, per_request
 from greeter.tools.bench.stream_memory import StreamMemory, measure_stream_memory
 from greeter.tools.bench.stream_owners import Owners
 from greeter.tools.servers import PYTHON, all_running
@@ -47,6 +48,7 @@ class BenchResults:
     crowd: list[CrowdResult] = field(default_factory=list)
     in_process: list[InProcessResult] = field(default_factory=list)
     instructions: list[InstructionCount] | str | None = None
+    served_instructions: list[InstructionCount] | str | None = None  # str: why there are none
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # scenario: seconds it took
     load: tuple[float, float] = (0.0, 0.0)  # the 1-minute load average at the start and at the end
@@ -89,6 +91,8 @@ def run_scenarios(plan: Plan, lineup: Lineup, progress: Callable[[str], None]) -
     if plan.runs("instructions") and not plan.quick:
         with timed("instructions"):
             results.instructions = _instructions(plan, lineup)
+        with timed("served instructions"):
+            results.served_instructions = _served_instructions(plan, lineup, progress)
     for thread in beside:  # --quick: what ran beside the rest is done by now, or nearly
         thread.join()
     if isinstance(results.instructions, str):
@@ -235,6 +239,21 @@ def _instructions(plan: Plan, lineup: Lineup) -> list[InstructionCount] | str:
         requests=plan.instruction_requests,
         user_specs=user,
     )
+
+
+def _served_instructions(
+    plan: Plan, lineup: Lineup, progress: Callable[[str], None]
+) -> list[InstructionCount] | str | None:
+    """The subject's and its floor's instructions per request on the server, on each route that has a floor."""
+    pairs = [(key, path) for path, floor in lineup.cpu_floor.items() for key in (lineup.subject, floor)]
+    counts = []
+    for key, path in pairs:
+        progress(f"instructions on the server: {key} on {path} under valgrind")
+        try:
+            counts.append(per_request(lineup.contender(key).spec, key, path, plan.served_instruction_requests))
+        except CountFailed as failure:
+            return f"no instruction counts on the server: {failure}"
+    return counts or None
 
 
 def _beside(work: Callable[[], None]) -> threading.Thread:

@@ -156,40 +156,47 @@ def cpu_table(
     routes: Results | None,
     in_process: list[InProcessResult],
     counts: list[InstructionCount] | str | None,
+    served: list[InstructionCount] | str | None = None,
 ) -> str:
-    """The subject's CPU per request over its floor's, three ways: on the server, in-process, in instructions."""
+    """The subject's CPU per request over its floor's, four ways: on the server (CPU time, and instructions), in-process
+    (CPU time, and instructions)."""
     subject = lineup.subject
     lines = [
         f"CPU per request, {subject} against the floor (lower is better): on the server (wrk, CPU time of the server"
-        f" over requests), in-process (no server), and in instructions (valgrind: no noise)",
-        f"  {'route':<13} {'floor':<22} {'server µs':>17} {'ratio':>6} {'in-process µs':>17} {'ratio':>6}"
-        f" {'instructions':>21} {'ratio':>6}",
+        " over requests; and instructions under valgrind, serving included: no noise), in-process (no server; and"
+        " its instructions)",
+        f"  {'route':<13} {'floor':<22} {'server µs':>17} {'ratio':>6} {'server instructions':>25} {'ratio':>6}"
+        f" {'in-process µs':>17} {'ratio':>6} {'instructions':>21} {'ratio':>6}",
     ]
+
+    def pair(figures: dict[str, float], floor: str, shown: str) -> list[str]:
+        if subject in figures and floor in figures:
+            mine, theirs = figures[subject], figures[floor]
+            return [f"{mine:{shown}} / {theirs:{shown}}", f"{mine / theirs:.2f}x"]
+        return ["-", "-"]
+
     for path, floor in lineup.cpu_floor.items():
-        cells = []
+        server: dict[str, float] = {}
         if routes is not None and (path, subject) in routes.runs:
-            mine, theirs = (routes.summary(path, key).cpu_us_per_request for key in (subject, floor))
-            cells += [f"{mine:,.0f} / {theirs:,.0f}", f"{mine / theirs:.2f}x"]
-        else:
-            cells += ["-", "-"]
+            server = {key: routes.summary(path, key).cpu_us_per_request for key in (subject, floor)}
+        on_server = {
+            c.contender: c.instructions_per_request for c in served or [] if not isinstance(c, str) and c.path == path
+        }
         process = {r.contender: r.cpu_us_per_request for r in in_process if r.path == path}
-        if subject in process and floor in process:
-            cells += [f"{process[subject]:,.1f} / {process[floor]:,.1f}", f"{process[subject] / process[floor]:.2f}x"]
-        else:
-            cells += ["-", "-"]
         counted = {
             c.contender: c.instructions_per_request for c in counts or [] if not isinstance(c, str) and c.path == path
         }
-        if subject in counted and floor in counted:
-            cells += [f"{counted[subject]:,.0f} / {counted[floor]:,.0f}", f"{counted[subject] / counted[floor]:.2f}x"]
-        else:
-            cells += ["-", "-"]
-        lines.append(
-            f"  {path:<13} {floor:<22} {cells[0]:>17} {cells[1]:>6} {cells[2]:>17} {cells[3]:>6} {cells[4]:>21}"
-            f" {cells[5]:>6}"
+        cells = (
+            pair(server, floor, ",.0f")
+            + pair(on_server, floor, ",.0f")
+            + pair(process, floor, ",.1f")
+            + pair(counted, floor, ",.0f")
         )
-    if isinstance(counts, str):
-        lines.append(f"  {counts}")
+        lines.append(
+            f"  {path:<13} {floor:<22} {cells[0]:>17} {cells[1]:>6} {cells[2]:>25} {cells[3]:>6} {cells[4]:>17}"
+            f" {cells[5]:>6} {cells[6]:>21} {cells[7]:>6}"
+        )
+    lines += [f"  {why}" for why in (served, counts) if isinstance(why, str)]
     return "\n".join(lines)
 
 
