@@ -551,15 +551,20 @@ WEB_SERVER_USER = "www-data"  # Debian's Apache and nginx workers run as www-dat
 ACCOUNT_TIMEOUT = scaled(30)
 
 
+def require_root(what: str) -> None:
+    """Root, for what a test does; without it, skip locally (saying why) and fail under CI, which runs as root."""
+    if os.geteuid() != 0:
+        message = f"needs root {what} (CI runs as root)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 def unix_account(name: str) -> str:
     """A real account (with its own group) for a test to run programs as; made once, reused after that."""
     import pwd
 
-    if os.geteuid() != 0:
-        message = "needs root to create the test accounts (CI runs as root)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_root("to create the test accounts")
     try:
         pwd.getpwnam(name)
     except KeyError:
