@@ -295,11 +295,13 @@ def spawned(argv: list[str], **popen: Any) -> Iterator[subprocess.Popen[Any]]:
 
 
 def copy_of_the_package(folder: Path, views_added: str = "", graceful_timeout: float | None = None) -> Path:
-    """A student's copy of greeter in folder/checkout (the package, the templates, hypercorn.toml), its views.py
-    ending with views_added: served by `python -m greeter` from that folder with it first on PYTHONPATH."""
+    """A student's copy of greeter in folder/checkout (the package, the templates, hypercorn.toml, pyproject.toml),
+    its views.py ending with views_added: `python -m greeter` run in that folder (the current folder comes first on
+    sys.path), or with it first on PYTHONPATH, serves this copy, and --reload watches it."""
     checkout = folder / "checkout"
     for name in ("greeter", "templates"):
         shutil.copytree(REPO_ROOT / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO_ROOT / "pyproject.toml", checkout / "pyproject.toml")
     config = (REPO_ROOT / "hypercorn.toml").read_text()
     if graceful_timeout is not None:
         config = re.sub(r"(?m)^graceful_timeout = .*$", f"graceful_timeout = {graceful_timeout}", config)
