@@ -295,11 +295,13 @@ def spawned(argv: list[str], **popen: Any) -> Iterator[subprocess.Popen[Any]]:
 
 
 def copy_of_the_package(folder: Path, views_added: str = "", graceful_timeout: float | None = None) -> Path:
-    """A student's copy of greeter in folder/checkout (the package, the templates, hypercorn.toml), its views.py
-    ending with views_added: served by `python -m greeter` from that folder with it first on PYTHONPATH."""
+    """A student's copy of greeter in folder/checkout (the package, the templates, hypercorn.toml, pyproject.toml),
+    its views.py ending with views_added: `python -m greeter` run in that folder (the current folder comes first on
+    sys.path), or with it first on PYTHONPATH, serves this copy, and --reload watches it."""
     checkout = folder / "checkout"
     for name in ("greeter", "templates"):
         shutil.copytree(REPO_ROOT / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO_ROOT / "pyproject.toml", checkout / "pyproject.toml")
     config = (REPO_ROOT / "hypercorn.toml").read_text()
     if graceful_timeout is not None:
         config = re.sub(r"(?m)^graceful_timeout = .*$", f"graceful_timeout = {graceful_timeout}", config)
@@ -551,15 +553,20 @@ WEB_SERVER_USER = "www-data"  # Debian's Apache and nginx workers run as www-dat
 ACCOUNT_TIMEOUT = scaled(30)
 
 
+def require_root(what: str) -> None:
+    """Root, for what a test does; without it, skip locally (saying why) and fail under CI, which runs as root."""
+    if os.geteuid() != 0:
+        message = f"needs root {what} (CI runs as root)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 def unix_account(name: str) -> str:
     """A real account (with its own group) for a test to run programs as; made once, reused after that."""
     import pwd
 
-    if os.geteuid() != 0:
-        message = "needs root to create the test accounts (CI runs as root)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_root("to create the test accounts")
     try:
         pwd.getpwnam(name)
     except KeyError:

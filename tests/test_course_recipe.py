@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DOCS, apache_main_config, free_port, require_tool, scaled
+from conftest import DOCS, apache_main_config, free_port, require_root, require_tool, scaled
 from course_site import APACHE_FILE, APACHE_MPM_FILE, NGINX_EVENTS, NGINX_FILE, NGINX_MAIN
 
 PAGE = (DOCS / "production.md").read_text()
@@ -123,13 +123,7 @@ PRIMARY, MEMBER = ("g17prim", 41741), ("g17memb", 41742)
 
 def course_group() -> None:
     """The group and its two accounts, made once (as conftest's accounts are) and reused."""
-    import os
-
-    if os.geteuid() != 0:
-        message = "needs root to create the test group and accounts (CI runs as root)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_root("to create the test group and accounts")
     commands = [
         ["groupadd", "--force", "--gid", str(COURSE_GID), COURSE_GROUP],
         ["groupadd", "--force", "--gid", str(MEMBER[1]), MEMBER[0]],

@@ -34,7 +34,6 @@ import httpx
 import pytest
 from conftest import (
     PAGE_PID,
-    REPO_ROOT,
     SCENE_STUDENTS,
     UNIX_SOCKET_READY,
     Certificate,
@@ -43,6 +42,7 @@ from conftest import (
     as_user,
     client_from_elsewhere,
     command_path,
+    copy_of_the_package,
     run_greeter,
     scaled,
     student_socket_folder,
@@ -111,12 +111,7 @@ def spinning_checkout(user: str) -> Path:
     run in it imports this copy (the current folder comes first on sys.path)."""
     parent = Path(tempfile.mkdtemp(prefix="greeter-i17-spin-"))
     parent.chmod(0o755)
-    copy = parent / "checkout"
-    shutil.copytree(REPO_ROOT / "greeter", copy / "greeter", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO_ROOT / "templates", copy / "templates")
-    shutil.copy(REPO_ROOT / "hypercorn.toml", copy / "hypercorn.toml")
-    views = copy / "greeter" / "views.py"
-    views.write_text(views.read_text() + SPINNING_VIEW)
+    copy = copy_of_the_package(parent, SPINNING_VIEW)
     subprocess.run(["chown", "-R", f"{user}:{user}", str(copy)], check=True, timeout=RUN_TIMEOUT)
     return copy
 

@@ -13,7 +13,6 @@ import asyncio
 import inspect
 import random
 import re
-import shutil
 import signal
 import socket
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import h11
 import pytest
-from conftest import GREETER_READY, REPO_ROOT, STOP_TIMEOUT, StartServer, command_path, scaled
+from conftest import GREETER_READY, STOP_TIMEOUT, StartServer, command_path, copy_of_the_package, scaled
 from hypercorn.asyncio.lifespan import Lifespan
 from hypercorn.asyncio.tcp_server import TCPServer
 from hypercorn.asyncio.worker_context import WorkerContext
@@ -189,12 +188,7 @@ async def served(address: tuple[str, int], text: bytes) -> float:
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
     """A copy of the package and templates: `python -m greeter` run in it serves it, and --reload watches it."""
-    copy = tmp_path / "checkout"
-    shutil.copytree(REPO_ROOT / "greeter", copy / "greeter", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO_ROOT / "templates", copy / "templates")
-    for name in ("hypercorn.toml", "pyproject.toml"):
-        shutil.copy(REPO_ROOT / name, copy / name)
-    return copy
+    return copy_of_the_package(tmp_path)
 
 
 async def test_ten_edits_under_reload_lose_no_request(start_server: StartServer, checkout: Path) -> None:

@@ -4,14 +4,13 @@ template, the folders searched and the student's line that asked for it, not fif
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import GREETER_READY, KEEP_ALIVE_LIMITS, REPO_ROOT, StartServer, scaled
+from conftest import GREETER_READY, KEEP_ALIVE_LIMITS, StartServer, copy_of_the_package, scaled
 from jinja2 import TemplateNotFound, TemplatesNotFound
 
 from greeter.shared.missing_template import TEMPLATE_CUTOFF, close_names, missing_template_sentence
@@ -25,11 +24,7 @@ ERROR_LINE = re.compile(r"^\[[-0-9 :,]+\] ERROR in app: (?P<request>.*?): (?P<se
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
     """A copy of the package and templates whose /greet/ asks for gret.html, in both apps."""
-    copy = tmp_path / "checkout"
-    shutil.copytree(REPO_ROOT / "greeter", copy / "greeter", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO_ROOT / "templates", copy / "templates")
-    for name in ("hypercorn.toml", "pyproject.toml"):
-        shutil.copy(REPO_ROOT / name, copy / name)
+    copy = copy_of_the_package(tmp_path)
     for views in (copy / "greeter" / "views.py", copy / "greeter" / "flask_twin" / "views.py"):
         views.write_text(views.read_text().replace('"greet.html"', '"gret.html"'))
     return copy

@@ -4,14 +4,13 @@ policy asks for no report and greeter has no route for one."""
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BROWSER_TIMEOUT_MS, GREETER_READY, REPO_ROOT, StartServer, scaled
+from conftest import BROWSER_TIMEOUT_MS, GREETER_READY, StartServer, copy_of_the_package, scaled
 from playwright.async_api import Browser
 from quart.testing import QuartClient
 
@@ -144,11 +143,7 @@ async def test_a_report_that_is_not_one_is_refused(monkeypatch: pytest.MonkeyPat
 def checkout(tmp_path: Path) -> Path:
     """A copy of the package and templates, whose greet.html has a style attribute; `python -m greeter` in it
     serves this copy (the current folder comes first on sys.path)."""
-    copy = tmp_path / "checkout"
-    shutil.copytree(REPO_ROOT / "greeter", copy / "greeter", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO_ROOT / "templates", copy / "templates")
-    for name in ("hypercorn.toml", "pyproject.toml"):
-        shutil.copy(REPO_ROOT / name, copy / name)
+    copy = copy_of_the_package(tmp_path)
     greet = copy / "templates" / "greet.html"
     greet.write_text(greet.read_text().replace("<p>", '<p style="color: red">', 1))
     return copy

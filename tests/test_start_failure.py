@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import GREETER_READY, KEEP_ALIVE_LIMITS, REPO_ROOT, StartServer, scaled
+from conftest import GREETER_READY, KEEP_ALIVE_LIMITS, REPO_ROOT, StartServer, copy_of_the_package, scaled
 
 from greeter.plumbing.debug_mode import debug_security_headers
 
@@ -30,12 +29,7 @@ WAITING = "greeter: the code does not start (the error is above); waiting for a 
 def checkout(tmp_path: Path) -> Path:
     """A copy of the package and templates; `python -m greeter` run in it imports this copy (the current folder
     comes first on sys.path), and the reloader watches it."""
-    copy = tmp_path / "checkout"
-    shutil.copytree(REPO_ROOT / "greeter", copy / "greeter", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO_ROOT / "templates", copy / "templates")
-    for name in ("hypercorn.toml", "pyproject.toml"):
-        shutil.copy(REPO_ROOT / name, copy / name)
-    return copy
+    return copy_of_the_package(tmp_path)
 
 
 def break_views(checkout: Path, line: str) -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from as_cloned import copy_as_cloned
-from conftest import DOCS, REPO_ROOT, command_path, scaled
+from conftest import DOCS, REPO_ROOT, command_path, require_root, scaled
 
 STUDENTS = DOCS / "students.md"
 RUN_TIMEOUT = scaled(300)
@@ -222,8 +222,8 @@ def test_the_page_installs_pytest_before_it_first_runs_it() -> None:
     assert installs and installs[0] < first_pytest, typed[: first_pytest + 1]
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to make a repository another account owns")
 def test_the_page_says_what_to_run_when_git_finds_the_clone_dubious(tmp_path: Path) -> None:
+    require_root("to make a repository another account owns")
     # a checkout of another account's, cloned: git's own words, and the one line it says to run, on the page
     theirs = tmp_path / "theirs"
     git(tmp_path, "init", "-q", str(theirs))
