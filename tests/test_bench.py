@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DOCS, GREETER_READY, StartServer, command_path, free_port, require_tool, scaled
+from conftest import DOCS, GREETER_READY, REPO_ROOT, StartServer, command_path, free_port, require_tool, scaled
 
 from greeter.cli import course_apache_config
 from greeter.tools.bench.contenders import BASELINE, STOCK_QUART_TEMPLATE, greeters_lineup, with_baseline
@@ -194,6 +194,14 @@ def test_the_cpu_table_and_target_judge_by_the_instructions_on_the_server_when_c
     ]
     table = cpu_table(lineup, Results(), [], None, served)
     assert "1,100,000 / 1,000,000  1.10x" in table and "server instructions" in table
+    assert "against the baseline" not in table
+    with_before = with_baseline(lineup, REPO_ROOT)
+    before = [InstructionCount(path, BASELINE, 1_200_000.0, 500) for path in lineup.cpu_floor]
+    table = cpu_table(with_before, Results(), [], None, served + before)
+    assert (
+        "/hello/Scott  greeter-baseline          1,100,000 / 1,200,000 instructions on the server: 0.92x before"
+        in table
+    )
     results = BenchResults(served_instructions=served)
     (cpu,) = [target for target in targets(lineup, results, []) if target.text.startswith("CPU per request")]
     assert not cpu.met and "server, in instructions: / 1.10x stock-quart" in cpu.text

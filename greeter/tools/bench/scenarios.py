@@ -19,7 +19,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from greeter.tools.bench.contenders import Lineup
+from greeter.tools.bench.contenders import BASELINE, Lineup
 from greeter.tools.bench.course import CourseResult, run_course
 from greeter.tools.bench.course_site import CourseUnavailable
 from greeter.tools.bench.crowd import CrowdResult, measure_crowd
@@ -244,8 +244,10 @@ def _instructions(plan: Plan, lineup: Lineup) -> list[InstructionCount] | str:
 def _served_instructions(
     plan: Plan, lineup: Lineup, progress: Callable[[str], None]
 ) -> list[InstructionCount] | str | None:
-    """The subject's and its floor's instructions per request on the server, on each route that has a floor."""
-    pairs = [(key, path) for path, floor in lineup.cpu_floor.items() for key in (lineup.subject, floor)]
+    """The subject's and its floor's instructions per request on the server, on each route that has a floor; and
+    the baseline's (--baseline), for the before and after of a change."""
+    before = (BASELINE,) if lineup.baseline is not None else ()
+    pairs = [(key, path) for path, floor in lineup.cpu_floor.items() for key in (lineup.subject, *before, floor)]
     counts = []
     for key, path in pairs:
         progress(f"instructions on the server: {key} on {path} under valgrind")

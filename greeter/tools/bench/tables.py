@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 
-from greeter.tools.bench.contenders import Lineup
+from greeter.tools.bench.contenders import BASELINE, Lineup
 from greeter.tools.bench.course import CourseResult
 from greeter.tools.bench.crowd import CrowdResult
 from greeter.tools.bench.footprint import FootprintRow
@@ -196,8 +196,21 @@ def cpu_table(
             f"  {path:<13} {floor:<22} {cells[0]:>17} {cells[1]:>6} {cells[2]:>25} {cells[3]:>6} {cells[4]:>17}"
             f" {cells[5]:>6} {cells[6]:>21} {cells[7]:>6}"
         )
+    lines += _before_and_after(lineup, served)
     lines += [f"  {why}" for why in (served, counts) if isinstance(why, str)]
     return "\n".join(lines)
+
+
+def _before_and_after(lineup: Lineup, served: list[InstructionCount] | str | None) -> list[str]:
+    """The subject's instructions on the server against the baseline's (--baseline), route by route."""
+    counted = {(c.contender, c.path): c.instructions_per_request for c in served or [] if not isinstance(c, str)}
+    lines = [
+        f"  {path:<13} {BASELINE:<22} {counted[lineup.subject, path]:>12,.0f} / {counted[BASELINE, path]:,.0f}"
+        f" instructions on the server: {counted[lineup.subject, path] / counted[BASELINE, path]:.2f}x before"
+        for path in lineup.cpu_floor
+        if (lineup.subject, path) in counted and (BASELINE, path) in counted
+    ]
+    return ["  against the baseline (before the change):", *lines] if lines else []
 
 
 def in_process_table(found: list[InProcessResult], keys: tuple[str, ...], paths: tuple[str, ...]) -> str:
