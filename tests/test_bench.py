@@ -194,14 +194,11 @@ def test_the_cpu_table_and_target_judge_by_the_instructions_on_the_server_when_c
     ]
     table = cpu_table(lineup, Results(), [], None, served)
     assert "1,100,000 / 1,000,000  1.10x" in table and "server instructions" in table
-    assert "against the baseline" not in table
+    assert "greeter-baseline" not in table
     with_before = with_baseline(lineup, REPO_ROOT)
     before = [InstructionCount(path, BASELINE, 1_200_000.0, 500) for path in lineup.cpu_floor]
     table = cpu_table(with_before, Results(), [], None, served + before)
-    assert (
-        "/hello/Scott  greeter-baseline          1,100,000 / 1,200,000 instructions on the server: 0.92x before"
-        in table
-    )
+    assert "/hello/Scott     1,100,000 against 1,200,000 before: -100,000 a request, 0.92x" in table
     results = BenchResults(served_instructions=served)
     (cpu,) = [target for target in targets(lineup, results, []) if target.text.startswith("CPU per request")]
     assert not cpu.met and "server, in instructions: / 1.10x stock-quart" in cpu.text
@@ -503,6 +500,26 @@ def test_bench_without_wrk_says_how_to_install_it(tmp_path: Path) -> None:
         done.stderr == "greeter: greeter bench needs wrk to make the load; install it: apt-get install wrk "
         "(Debian and Ubuntu), brew install wrk (macOS).\n"
     )
+
+
+def test_bench_without_its_extra_says_what_to_install(tmp_path: Path) -> None:
+    # `pip install -e .` alone, as a user's setup has it: no Gunicorn, and so no gunicorn package metadata either
+    (tmp_path / "sitecustomize.py").write_text(
+        "import importlib.metadata, importlib.util\n"
+        "_find_spec = importlib.util.find_spec\n"
+        "def find_spec(name, package=None):\n"
+        "    return None if name.split('.')[0] == 'gunicorn' else _find_spec(name, package)\n"
+        "importlib.util.find_spec = find_spec\n"
+        "_version = importlib.metadata.version\n"
+        "def version(name):\n"
+        "    if name == 'gunicorn':\n"
+        "        raise importlib.metadata.PackageNotFoundError(name)\n"
+        "    return _version(name)\n"
+        "importlib.metadata.version = version\n"
+    )
+    done = run_bench("--only", "instructions", env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == "greeter: greeter bench needs gunicorn: in greeter's checkout, pip install -e '.[bench]'.\n"
 
 
 @pytest.mark.parametrize("step", ["before", "lean-connection", "no-thread-per-page", "greeter"])

@@ -98,7 +98,11 @@ class RunningServer:
 
 
 def version(distribution: str) -> str:
-    return metadata.version(distribution)
+    """Its version, for a contender's name; one not installed is named so, and the bench says what to install."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 @contextmanager

@@ -60,7 +60,7 @@ def run_bench(options: Options) -> None:
         return
     if any(plan.runs(name) for name in NEEDS_WRK):
         wrk_path()  # wrk missing: one sentence saying how to install it
-    _require_modules(("gunicorn", "matplotlib"), "pip install 'greeter[bench]'")
+    _require_modules(("gunicorn", "matplotlib"), "in greeter's checkout, pip install -e '.[bench]'")
     allow_many_connections()  # thousands of clients and streams; every server started from here inherits it
     results = run_scenarios(plan, lineup, progress=lambda line: print(line, file=sys.stderr, flush=True))
     options.out.mkdir(parents=True, exist_ok=True)

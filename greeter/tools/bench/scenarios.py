@@ -89,9 +89,9 @@ def run_scenarios(plan: Plan, lineup: Lineup, progress: Callable[[str], None]) -
         with timed("in-process"):
             results.in_process = in_process(plan, lineup)
     if plan.runs("instructions") and not plan.quick:
-        with timed("instructions"):
+        with timed("instructions in-process"):
             results.instructions = _instructions(plan, lineup)
-        with timed("served instructions"):
+        with timed("instructions on the server"):
             results.served_instructions = _served_instructions(plan, lineup, progress)
     for thread in beside:  # --quick: what ran beside the rest is done by now, or nearly
         thread.join()

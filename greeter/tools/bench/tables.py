@@ -205,12 +205,14 @@ def _before_and_after(lineup: Lineup, served: list[InstructionCount] | str | Non
     """The subject's instructions on the server against the baseline's (--baseline), route by route."""
     counted = {(c.contender, c.path): c.instructions_per_request for c in served or [] if not isinstance(c, str)}
     lines = [
-        f"  {path:<13} {BASELINE:<22} {counted[lineup.subject, path]:>12,.0f} / {counted[BASELINE, path]:,.0f}"
-        f" instructions on the server: {counted[lineup.subject, path] / counted[BASELINE, path]:.2f}x before"
+        f"  {path:<13} {counted[lineup.subject, path]:>12,.0f} against {counted[BASELINE, path]:,.0f} before:"
+        f" {counted[lineup.subject, path] - counted[BASELINE, path]:+,.0f} a request,"
+        f" {counted[lineup.subject, path] / counted[BASELINE, path]:.2f}x"
         for path in lineup.cpu_floor
         if (lineup.subject, path) in counted and (BASELINE, path) in counted
     ]
-    return ["  against the baseline (before the change):", *lines] if lines else []
+    heading = f"  {lineup.subject}'s instructions on the server against {BASELINE}'s (--baseline: before the change):"
+    return [heading, *lines] if lines else []
 
 
 def in_process_table(found: list[InProcessResult], keys: tuple[str, ...], paths: tuple[str, ...]) -> str:
