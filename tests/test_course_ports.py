@@ -62,8 +62,9 @@ def on_loopback(ports_conf: str) -> str:
 
 
 def curl(*args: str) -> subprocess.CompletedProcess[str]:
+    command = require_tool("curl", "apt-get install curl")
     return subprocess.run(
-        ["curl", "--silent", "--show-error", "--max-time", str(RUN_TIMEOUT), *args],
+        [command, "--silent", "--show-error", "--max-time", str(RUN_TIMEOUT), *args],
         capture_output=True,
         text=True,
         timeout=RUN_TIMEOUT + 5,

@@ -123,7 +123,7 @@ def all_running(*specs: ServerSpec, every_warning: bool = False) -> Iterator[lis
                     _start(spec, log_path, every_warning)
                 )  # all of them starting at once, then each waited for
             yield [
-                RunningServer(spec, _wait_until_ready(spec, process, log_path), process.pid, log_path)
+                RunningServer(spec, wait_until_ready(spec, process, log_path), process.pid, log_path)
                 for spec, process, log_path in zip(specs, processes, log_paths, strict=True)
             ]
         finally:
@@ -155,8 +155,11 @@ def server_environment(*, every_warning: bool = False) -> dict[str, str]:
     return {**inherited, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": warnings}
 
 
-def _wait_until_ready(spec: ServerSpec, process: subprocess.Popen[bytes], log_path: Path) -> str:
-    deadline = time.monotonic() + START_TIMEOUT
+def wait_until_ready(
+    spec: ServerSpec, process: subprocess.Popen[bytes], log_path: Path, timeout: float = START_TIMEOUT
+) -> str:
+    """The origin the server says it listens on, from its log; one sentence if it exits or says nothing in time."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         StopRequest.check()  # stopped while it starts: all_running stops it on the way out
         output = log_path.read_text(errors="replace")
@@ -166,7 +169,7 @@ def _wait_until_ready(spec: ServerSpec, process: subprocess.Popen[bytes], log_pa
             last_line = output.strip().splitlines()[-1] if output.strip() else "no output"
             raise ServerStartError(f"{spec.name} exited with status {process.returncode} at start: {last_line}")
         time.sleep(POLL_SECONDS)
-    raise ServerStartError(f"{spec.name} did not say it was listening within {START_TIMEOUT:g} s")
+    raise ServerStartError(f"{spec.name} did not say it was listening within {timeout:g} s")
 
 
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:

@@ -32,7 +32,7 @@ from greeter.tools.bench.rounds import Results, run_rounds
 from greeter.tools.bench.served_instructions import CountFailed, per_request
 from greeter.tools.bench.stream_memory import StreamMemory, measure_stream_memory
 from greeter.tools.bench.stream_owners import Owners
-from greeter.tools.servers import PYTHON, all_running
+from greeter.tools.servers import PYTHON, ServerStartError, all_running
 
 OWNERS_TIMEOUT = 600
 
@@ -253,7 +253,7 @@ def _served_instructions(
         progress(f"instructions on the server: {key} on {path} under valgrind")
         try:
             counts.append(per_request(lineup.contender(key).spec, key, path, plan.served_instruction_requests))
-        except CountFailed as failure:
+        except (CountFailed, ServerStartError) as failure:  # a server that did not start under valgrind too
             return f"no instruction counts on the server: {failure}"
     return counts or None
 

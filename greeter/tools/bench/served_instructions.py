@@ -21,13 +21,13 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from greeter.shared.stop_request import StopRequest
 from greeter.tools.bench.instructions import InstructionCount
-from greeter.tools.servers import ServerSpec, server_environment
+from greeter.tools.servers import ServerSpec, server_environment, wait_until_ready
 
 WARM_UP = 20
 START_TIMEOUT = 180.0  # a server under valgrind imports its framework some 50 times slower
@@ -62,7 +62,8 @@ def count_served(spec: ServerSpec, path: str, requests: int) -> int:
             )
         stopped = False
         try:
-            origin = _wait_until_ready(spec, server, log_path)
+            shown = replace(spec, name=f"{spec.name} under valgrind")
+            origin = wait_until_ready(shown, server, log_path, START_TIMEOUT)
             _answer(origin, path, WARM_UP + requests)
         finally:
             stopped = _stop(server)
@@ -95,18 +96,6 @@ def _answer(origin: str, path: str, requests: int) -> None:
                 raise CountFailed(f"GET {path} got {answer.status}, not an answer to count")
     finally:
         connection.close()
-
-
-def _wait_until_ready(spec: ServerSpec, server: subprocess.Popen[bytes], log_path: Path) -> str:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        StopRequest.check()
-        if found := re.search(spec.ready, log_path.read_text(errors="replace")):
-            return found.group("origin").rstrip("/")
-        if server.poll() is not None:
-            raise CountFailed(f"{spec.name} under valgrind exited with status {server.returncode} at start")
-        time.sleep(0.1)
-    raise CountFailed(f"{spec.name} under valgrind did not say it was listening within {START_TIMEOUT:g} s")
 
 
 def _stop(server: subprocess.Popen[bytes]) -> bool:
